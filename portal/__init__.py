@@ -1,0 +1,68 @@
+"""Mission Portal: create_app is the one way in."""
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.config import Config
+from portal.extensions import babel, compress, csrf, db, htmx, limiter, login, migrate
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates",
+                static_folder="../static")
+    app.config.from_object(config or Config.from_env())
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    import portal.models  # noqa: F401  (the whole schema)
+    import portal.web.sqlite  # noqa: F401  (SQLite connection settings)
+    from portal.accounts.routes import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    _init_login(app)
+
+    from portal.web import errors, security, templating
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from portal.accounts import bp as accounts_bp
+    from portal.organisations import bp as organisations_bp
+    from portal.staff import bp as staff_bp
+    from portal.web.routes import bp as main_bp
+    for bp in (main_bp, accounts_bp, organisations_bp, staff_bp):
+        app.register_blueprint(bp)
+
+    from portal import cli
+    cli.init_app(app)
+    return app
+
+
+def _init_login(app):
+    from portal.accounts.models import User
+
+    login.init_app(app)
+    login.login_view = "accounts.login"
+    login.login_message = _l("Please sign in to see this page.")
+    login.login_message_category = "info"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_user(user_id: str):
+        ident, _, version = user_id.partition(".")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or user.auth_version != int(version) or not user.is_enabled:
+            return None
+        return user

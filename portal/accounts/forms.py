@@ -1,0 +1,69 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from portal.accounts import services
+from portal.web import DomainError
+from portal.web.forms import Form, choices
+
+LANGUAGES = [("en", "English"), ("fil", "Filipino"), ("id", "Bahasa Indonesia")]
+REQUIRED = _l("Please fill this in.")
+
+
+def _service_check(fn):
+    def check(form, field):
+        if field.data:
+            try:
+                fn(field.data)
+            except DomainError as e:
+                raise ValidationError(str(e.message)) from e
+    return check
+
+
+class LoginForm(Form):
+    identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this phone (only if no one else uses it)"), default=False)
+    next = HiddenField()
+
+
+class RegisterForm(Form):
+    name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32),
+                                                         _service_check(services.normalise_phone)],
+                        description=_l("Hong Kong or home-country number, e.g. 5123 4567 or +63 917 123 4567"))
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254),
+                                                             _service_check(services.normalise_email)])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(REQUIRED), Length(min=services.MIN_PASSWORD, max=200,
+                                       message=_l("Use a password of at least 10 characters."))])
+    confirm = PasswordField(_l("Password again"), validators=[
+        DataRequired(REQUIRED), EqualTo("password", message=_l("The two passwords are not the same."))])
+    locale = SelectField(_l("Language"), choices=choices(LANGUAGES), default="en")
+    next = HiddenField()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and not self.phone.data and not self.email.data:
+            self.phone.errors.append(str(services.NeedContact.message))
+            return False
+        return ok
+
+
+class ResetRequestForm(Form):
+    identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+
+
+class ResetForm(Form):
+    identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    code = StringField(_l("Code you received"), validators=[DataRequired(REQUIRED), Length(max=12)])
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(REQUIRED), Length(min=services.MIN_PASSWORD, max=200,
+                                       message=_l("Use a password of at least 10 characters."))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(REQUIRED), EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
+class LanguageForm(Form):
+    locale = SelectField(_l("Language"), choices=choices(LANGUAGES))
+    next = HiddenField()

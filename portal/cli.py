@@ -1,0 +1,93 @@
+"""flask --app portal create-staff | seed-demo | send-outbox | worker"""
+import signal
+import time
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.extensions import db
+
+# Periodic jobs run by the worker after each sending of the outbox. Later features
+# add theirs here: a callable that returns a line saying what it did (or None).
+PERIODIC_JOBS: list = []
+
+
+def init_app(app):
+    for command in (create_staff, seed_demo, send_outbox, worker):
+        app.cli.add_command(command)
+
+
+@click.command("create-staff")
+@click.option("--name", prompt=True)
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+@click.option("--role", type=click.Choice(["staff", "caseworker", "supervisor", "admin"]), default="staff")
+@click.option("--locale", type=click.Choice(["en", "fil", "id"]), default="en")
+@click.password_option()
+def create_staff(name, email, phone, role, locale, password):
+    """Create a Mission staff account (never possible by self-registration)."""
+    from portal.accounts import services
+    from portal.accounts.models import MissionRole
+    from portal.web import DomainError
+    try:
+        user = services.register(name, password, locale=locale, phone=phone, email=email, role=MissionRole(role))
+    except DomainError as e:
+        raise click.ClickException(str(e.message)) from e
+    click.echo(f"Created {role} account #{user.id} ({user.email or user.phone}).")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+def seed_demo(if_empty):
+    """Load demo data: staff, two approved organisations with members, one pending."""
+    from portal.accounts.models import User
+    from portal.demo import DEMO_PASSWORD, load_demo
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("The database has accounts already; no demo data loaded.")
+        return
+    logins = load_demo()
+    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/auth/login with:")
+    for role, login in logins:
+        click.echo(f"  {role:<34} {login:<24} password: {DEMO_PASSWORD}")
+
+
+@click.command("send-outbox")
+def send_outbox():
+    """Send the unsent messages of the outbox once."""
+    from portal.notifications.services import send_pending
+    sent, failed = send_pending()
+    click.echo(f"Outbox: {sent} sent, {failed} failed.")
+
+
+@click.command("worker")
+@click.option("--interval", type=float, default=None, help="Seconds between rounds.")
+@click.option("--rounds", type=int, default=0, help="Stop after this many rounds (0: until stopped).")
+def worker(interval, rounds):
+    """Loop: send the outbox, then run the periodic jobs."""
+    from portal.notifications.services import send_pending
+    interval = interval if interval is not None else current_app.config["WORKER_INTERVAL"]
+    stop = {"now": False}
+
+    def _stop(signum, frame):
+        stop["now"] = True
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"Worker started; a round every {interval:g} s.")
+    done = 0
+    while not stop["now"]:
+        sent, failed = send_pending()
+        if sent or failed:
+            click.echo(f"Outbox: {sent} sent, {failed} failed.")
+        for job in PERIODIC_JOBS:
+            if line := job():
+                click.echo(line)
+        db.session.remove()
+        done += 1
+        if rounds and done >= rounds:
+            break
+        slept = 0.0
+        while slept < interval and not stop["now"]:
+            time.sleep(min(0.5, interval - slept))
+            slept += 0.5
+    click.echo("Worker stopped.")

@@ -1,0 +1,96 @@
+"""Settings read from the environment, one class per mode."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SITE_TITLE = "Portal"  # neutral: the browser tab must not say what the page is about
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    LANGUAGES = {"en": "English", "fil": "Filipino", "id": "Bahasa Indonesia"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Hong_Kong"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript",
+                          "application/json", "text/calendar"]
+    COMPRESS_MIN_SIZE = 300
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_ADDRESS = "30 per 15 minutes"
+    PASSWORD_HASH = {}  # argon2id parameters; the library's defaults when empty
+    RESET_CODE_MINUTES = 30
+    OUTBOX_DIR = str(INSTANCE / "outbox")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "portal@localhost")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    WORKER_INTERVAL = 30
+    PER_PAGE = 25
+    QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.gov.hk/en/")
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+    def __init__(self):
+        self.SECRET_KEY = _secret_key()
+
+    @staticmethod
+    def from_env() -> "Config":
+        mode = os.environ.get("PORTAL_ENV", "development")
+        return {"production": ProductionConfig, "testing": TestConfig}.get(mode, DevelopmentConfig)()
+
+
+class DevelopmentConfig(Config):
+    """`make run` on plain http://127.0.0.1: cookies cannot be Secure there."""
+
+
+class ProductionConfig(Config):
+    """Served behind HTTPS."""
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Cheap hashes keep the suite fast; production keeps argon2id's defaults.
+    PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+    def __init__(self, **overrides):
+        self.SECRET_KEY = "test-secret"
+        self.OUTBOX_DIR = None
+        for key, value in overrides.items():
+            setattr(self, key, value)

@@ -1,0 +1,5 @@
+"""Every model, imported once so that migrations and the app see the whole schema."""
+from portal.accounts.models import PasswordResetCode, User  # noqa: F401
+from portal.audit import AuditLog  # noqa: F401
+from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.organisations.models import Membership, Organisation  # noqa: F401

@@ -1,0 +1,24 @@
+"""The texts of messages to people. Each is rendered in the recipient's language
+when it is written to the outbox. Keep personal data out: a name of an
+organisation or a code at most, never details of a person's situation."""
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "reset_code": (
+        _l("Your sign-in code"),
+        _l("Your code to set a new password is %(code)s. It works for %(minutes)s minutes. "
+           "If you did not ask for it, ignore this message."),
+    ),
+    "org_approved": (
+        _l("Your organisation was approved"),
+        _l("%(org)s is now approved on the portal. Sign in to see its join code and invite members."),
+    ),
+    "org_rejected": (
+        _l("Your organisation was not approved"),
+        _l("%(org)s was not approved. Reason: %(reason)s. Sign in to read more, correct it and send it again."),
+    ),
+    "member_accepted": (
+        _l("You joined an organisation"),
+        _l("%(org)s accepted you as a member. Sign in to see it."),
+    ),
+}

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+
+
+class OrgState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# The one place that says which changes of state are allowed.
+ORG_TRANSITIONS = {
+    OrgState.PENDING: {OrgState.APPROVED, OrgState.REJECTED},
+    OrgState.REJECTED: {OrgState.PENDING},  # the leader corrects it and sends it again
+    OrgState.APPROVED: set(),
+}
+
+ORG_STATE_LABELS = {
+    OrgState.PENDING: _l("Waiting for approval"),
+    OrgState.APPROVED: _l("Approved"),
+    OrgState.REJECTED: _l("Not approved"),
+}
+
+
+class RejectReason(StrEnum):
+    """Standard reasons, so that the leader reads them in her own language."""
+    INCOMPLETE = "incomplete"
+    DUPLICATE = "duplicate"
+    NOT_MIGRANT = "not_migrant"
+    UNREACHABLE = "unreachable"
+    OTHER = "other"
+
+
+REJECT_REASON_LABELS = {
+    RejectReason.INCOMPLETE: _l("Some information is missing or unclear"),
+    RejectReason.DUPLICATE: _l("This organisation is already registered"),
+    RejectReason.NOT_MIGRANT: _l("This is not a migrant workers' organisation"),
+    RejectReason.UNREACHABLE: _l("We could not reach the contact person"),
+    RejectReason.OTHER: _l("Please contact the Mission"),
+}
+
+COMMUNITIES = {
+    "filipino": _l("Filipino"),
+    "indonesian": _l("Indonesian"),
+    "nepali": _l("Nepali"),
+    "thai": _l("Thai"),
+    "sri_lankan": _l("Sri Lankan"),
+    "indian": _l("Indian"),
+    "pakistani": _l("Pakistani"),
+    "mixed": _l("Mixed"),
+}
+
+ORG_LANGUAGES = {
+    "en": _l("English"),
+    "fil": _l("Filipino / Tagalog"),
+    "id": _l("Bahasa Indonesia"),
+    "ne": _l("Nepali"),
+    "th": _l("Thai"),
+    "si": _l("Sinhala"),
+    "zh": _l("Chinese"),
+}
+
+DISTRICTS = {
+    "central_western": _l("Central and Western"),
+    "wan_chai": _l("Wan Chai"),
+    "eastern": _l("Eastern"),
+    "southern": _l("Southern"),
+    "yau_tsim_mong": _l("Yau Tsim Mong"),
+    "sham_shui_po": _l("Sham Shui Po"),
+    "kowloon_city": _l("Kowloon City"),
+    "wong_tai_sin": _l("Wong Tai Sin"),
+    "kwun_tong": _l("Kwun Tong"),
+    "kwai_tsing": _l("Kwai Tsing"),
+    "tsuen_wan": _l("Tsuen Wan"),
+    "tuen_mun": _l("Tuen Mun"),
+    "yuen_long": _l("Yuen Long"),
+    "north": _l("North"),
+    "tai_po": _l("Tai Po"),
+    "sha_tin": _l("Sha Tin"),
+    "sai_kung": _l("Sai Kung"),
+    "islands": _l("Islands"),
+}
+
+
+class MemberRole(StrEnum):
+    MEMBER = "member"
+    COLEADER = "coleader"
+    LEADER = "leader"
+
+
+MEMBER_ROLE_LABELS = {
+    MemberRole.MEMBER: _l("Member"),
+    MemberRole.COLEADER: _l("Co-leader"),
+    MemberRole.LEADER: _l("Leader"),
+}
+
+
+class MemberState(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REMOVED = "removed"
+
+
+MEMBER_TRANSITIONS = {
+    MemberState.PENDING: {MemberState.ACTIVE, MemberState.REMOVED},
+    MemberState.ACTIVE: {MemberState.REMOVED},
+    MemberState.REMOVED: {MemberState.PENDING},  # joins again with the code
+}
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), index=True)
+    community: Mapped[str] = mapped_column(String(20))
+    languages: Mapped[str] = mapped_column(String(100))  # codes separated by commas
+    district: Mapped[str] = mapped_column(String(30))
+    meeting_place: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200))
+    membership_size: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default=OrgState.PENDING, index=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(20))
+    reject_note: Mapped[str | None] = mapped_column(String(500))
+    join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    created_by = relationship("User", lazy="joined")
+    memberships = relationship("Membership", back_populates="organisation", lazy="select")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def can(self, to: OrgState) -> bool:
+        return OrgState(to) in ORG_TRANSITIONS[OrgState(self.state)]
+
+    @property
+    def state_label(self):
+        return ORG_STATE_LABELS[OrgState(self.state)]
+
+    @property
+    def language_list(self) -> list[str]:
+        return [c for c in self.languages.split(",") if c]
+
+    @property
+    def reject_reason_label(self):
+        return REJECT_REASON_LABELS.get(self.reject_reason) if self.reject_reason else None
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=MemberRole.MEMBER)
+    state: Mapped[str] = mapped_column(String(20), default=MemberState.PENDING)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organisation = relationship("Organisation", back_populates="memberships", lazy="joined")
+    user = relationship("User", back_populates="memberships", lazy="joined")
+
+    def can(self, to: MemberState) -> bool:
+        return MemberState(to) in MEMBER_TRANSITIONS[MemberState(self.state)]
+
+    @property
+    def role_label(self):
+        return MEMBER_ROLE_LABELS[MemberRole(self.role)]
+
+    @property
+    def is_manager(self) -> bool:
+        return self.state == MemberState.ACTIVE and self.role in (MemberRole.LEADER, MemberRole.COLEADER)

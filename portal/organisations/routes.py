@@ -1,0 +1,172 @@
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.extensions import db, login
+from portal.organisations import bp, services
+from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
+from portal.organisations.models import Membership, Organisation
+from portal.web import DomainError, get_or_404, redirect_to, render, require
+from portal.web.forms import EmptyForm
+
+
+@bp.get("/")
+@login_required
+def mine():
+    return render("organisations/mine.html", memberships=services.memberships_for(current_user),
+                  join_form=JoinForm())
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Open to everyone to read; registering needs an account."""
+    form = OrganisationForm()
+    if request.method == "POST" and not current_user.is_authenticated:
+        return login.unauthorized()
+    error = None
+    if current_user.is_authenticated and form.validate_on_submit():
+        try:
+            org = services.register_organisation(current_user, **form.data)
+        except DomainError as e:
+            error = e.message
+        else:
+            flash(_("Thank you. The Mission will look at your registration, usually within a week."), "success")
+            return redirect_to(url_for("organisations.show", org_id=org.id))
+    status = 422 if request.method == "POST" else 200
+    return render("organisations/register.html", "form", status=status, form=form, error=error)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+def join():
+    form = JoinForm(code=request.args.get("code", ""))
+    error = None
+    if form.validate_on_submit():
+        try:
+            m = services.join(current_user, form.code.data)
+        except DomainError as e:
+            error = e.message
+        else:
+            flash(_("Your request to join %(org)s was sent. The leader will accept it.", org=m.organisation.name),
+                  "success")
+            return redirect_to(url_for("organisations.mine"))
+    status = 422 if request.method == "POST" else 200
+    return render("organisations/join.html", "form", status=status, form=form, error=error)
+
+
+@bp.get("/<int:org_id>")
+@login_required
+def show(org_id):
+    org = get_or_404(Organisation, org_id)
+    mine = services.membership_of(current_user, org)
+    # The leader sees her own registration while it waits, and why it was not approved.
+    require(services.can_view(current_user, org) or (mine is not None and mine.is_manager))
+    manage = services.can_manage(current_user, org)
+    members = _members(org) if (manage or current_user.is_mission) else []
+    return render("organisations/show.html", org=org, me=mine, manage=manage, members=members,
+                  leader=services.is_leader(current_user, org), form=EmptyForm(), role_form=RoleForm())
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id):
+    org = get_or_404(Organisation, org_id)
+    require(services.can_manage(current_user, org))
+    form = OrganisationForm(obj=org) if request.method == "GET" else OrganisationForm()
+    if request.method == "GET":
+        form.languages.data = org.language_list
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, org, **form.data)
+        except DomainError as e:
+            db.session.rollback()
+            error = e.message
+        else:
+            flash(_("The profile was saved."), "success")
+            return redirect_to(url_for("organisations.show", org_id=org.id))
+    status = 422 if request.method == "POST" else 200
+    return render("organisations/edit.html", "form", status=status, form=form, org=org, error=error)
+
+
+@bp.post("/<int:org_id>/code")
+@login_required
+def rotate_code(org_id):
+    org = get_or_404(Organisation, org_id)
+    require(services.can_manage(current_user, org))
+    if EmptyForm().validate_on_submit():
+        _act(services.rotate_join_code, current_user, org,
+             done=_("A new join code was made. The old one no longer works."))
+    return redirect_to(url_for("organisations.show", org_id=org.id))
+
+
+def _membership(org_id, membership_id) -> Membership:
+    m = get_or_404(Membership, membership_id)
+    if m.organisation_id != org_id:
+        abort(404)
+    return m
+
+
+@bp.post("/<int:org_id>/members/<int:membership_id>/accept")
+@login_required
+def accept(org_id, membership_id):
+    m = _membership(org_id, membership_id)
+    require(services.can_manage(current_user, m.organisation))
+    if EmptyForm().validate_on_submit():
+        _act(services.accept_member, current_user, m, done=_("%(name)s is now a member.", name=m.user.name))
+    return _members_answer(m.organisation)
+
+
+@bp.post("/<int:org_id>/members/<int:membership_id>/remove")
+@login_required
+def remove(org_id, membership_id):
+    m = _membership(org_id, membership_id)
+    own = m.user_id == current_user.id
+    require(own or services.can_manage(current_user, m.organisation))
+    if EmptyForm().validate_on_submit():
+        _act(services.remove_member, current_user, m,
+             done=_("You left the organisation.") if own else _("%(name)s was removed.", name=m.user.name))
+    if own:
+        return redirect_to(url_for("organisations.mine"))
+    return _members_answer(m.organisation)
+
+
+@bp.post("/<int:org_id>/members/<int:membership_id>/role")
+@login_required
+def set_role(org_id, membership_id):
+    m = _membership(org_id, membership_id)
+    require(services.is_leader(current_user, m.organisation))
+    form = RoleForm()
+    if form.validate_on_submit():
+        _act(services.set_role, current_user, m, form.role.data, done=_("The role was changed."))
+    else:
+        flash(_("Choose a role from the list."), "error")
+    return _members_answer(m.organisation)
+
+
+def _act(fn, *args, done):
+    try:
+        fn(*args)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "error")
+        return False
+    flash(done, "success")
+    return True
+
+
+def _members(org):
+    from sqlalchemy import select
+    from portal.organisations.models import MemberState
+    return list(db.session.scalars(select(Membership).where(
+        Membership.organisation_id == org.id, Membership.state != MemberState.REMOVED)
+        .order_by(Membership.state.desc(), Membership.id)))
+
+
+def _members_answer(org):
+    """HTMX swaps the members block in place; without it, back to the page."""
+    if request.htmx:
+        return render("organisations/show.html", "members", org=org, manage=services.can_manage(current_user, org),
+                      members=_members(org), leader=services.is_leader(current_user, org),
+                      form=EmptyForm(), role_form=RoleForm(), me=services.membership_of(current_user, org))
+    return redirect_to(url_for("organisations.show", org_id=org.id))

@@ -1,0 +1,256 @@
+"""Organisations: registration, staff approval, join codes, membership. Tested without HTTP."""
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.audit import record
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.notifications.services import queue
+from portal.organisations.models import (
+    REJECT_REASON_LABELS, MemberRole, Membership, MemberState, Organisation, OrgState, RejectReason,
+)
+from portal.web import DomainError, NotAllowed
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones
+CODE_LENGTH = 8
+PROFILE_FIELDS = ("name", "community", "languages", "district", "meeting_place", "contact",
+                  "membership_size", "description")
+
+
+class AlreadyDecided(DomainError):
+    message = _l("This organisation was already decided by someone else. The list is now up to date.")
+
+
+class BadJoinCode(DomainError):
+    message = _l("This join code is not right. Ask your leader for the code and try again.")
+
+
+class AlreadyMember(DomainError):
+    message = _l("You are already in this organisation, or your request is waiting for the leader.")
+
+
+class NameTaken(DomainError):
+    message = _l("An organisation with this name is already registered. Ask its leader for the join code.")
+
+
+class LastLeader(DomainError):
+    message = _l("The leader cannot be removed. Make another member leader first.")
+
+
+# --- who may do what (used by routes and templates alike) ---
+
+def membership_of(user, org: Organisation) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Membership).where(
+        Membership.organisation_id == org.id, Membership.user_id == user.id))
+
+
+def can_view(user, org: Organisation) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_mission:
+        return True
+    m = membership_of(user, org)
+    return m is not None and m.state == MemberState.ACTIVE
+
+
+def can_manage(user, org: Organisation) -> bool:
+    """Leader or co-leader: accept and remove members, see and rotate the code, edit the profile."""
+    m = membership_of(user, org)
+    return m is not None and m.is_manager
+
+
+def is_leader(user, org: Organisation) -> bool:
+    m = membership_of(user, org)
+    return m is not None and m.state == MemberState.ACTIVE and m.role == MemberRole.LEADER
+
+
+def can_decide(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_mission
+
+
+# --- registration and approval ---
+
+def _check_name(name: str, exclude_id: int | None = None):
+    q = select(Organisation.id).where(func.lower(Organisation.name) == name.strip().lower(),
+                                      Organisation.state != OrgState.REJECTED)
+    if exclude_id:
+        q = q.where(Organisation.id != exclude_id)
+    if db.session.scalar(q):
+        raise NameTaken()
+
+
+def register_organisation(user: User, **fields) -> Organisation:
+    _check_name(fields["name"])
+    org = Organisation(**_clean(fields), state=OrgState.PENDING, created_by=user)
+    db.session.add(org)
+    db.session.flush()
+    db.session.add(Membership(organisation=org, user=user, role=MemberRole.LEADER, state=MemberState.ACTIVE))
+    record(user, "organisation.registered", org)
+    db.session.commit()
+    return org
+
+
+def update_profile(user: User, org: Organisation, **fields) -> Organisation:
+    if not can_manage(user, org):
+        raise NotAllowed()
+    _check_name(fields["name"], exclude_id=org.id)
+    for key, value in _clean(fields).items():
+        setattr(org, key, value)
+    details = None
+    if org.state == OrgState.REJECTED:  # a corrected registration goes back to the Mission
+        _transition(org, OrgState.PENDING)
+        org.reject_reason = org.reject_note = None
+        details = {"state": OrgState.PENDING}
+    record(user, "organisation.updated", org, details)
+    db.session.commit()
+    return org
+
+
+def approve(staff: User, org: Organisation, expected_state: str | None = None) -> Organisation:
+    if not can_decide(staff):
+        raise NotAllowed()
+    _decidable(org, expected_state, OrgState.APPROVED)
+    _transition(org, OrgState.APPROVED)
+    org.decided_at = utcnow()
+    org.join_code = org.join_code or _new_code()
+    record(staff, "organisation.approved", org, {"state": OrgState.APPROVED})
+    if org.created_by:
+        queue(org.created_by, "org_approved", org=org.name)
+    db.session.commit()
+    return org
+
+
+def reject(staff: User, org: Organisation, reason: str, note: str = "",
+           expected_state: str | None = None) -> Organisation:
+    if not can_decide(staff):
+        raise NotAllowed()
+    reason = RejectReason(reason)
+    _decidable(org, expected_state, OrgState.REJECTED)
+    _transition(org, OrgState.REJECTED)
+    org.decided_at = utcnow()
+    org.reject_reason, org.reject_note = reason, (note or "").strip()[:500] or None
+    record(staff, "organisation.rejected", org, {"state": OrgState.REJECTED, "reason": reason.value})
+    if org.created_by:
+        queue(org.created_by, "org_rejected", org=org.name, reason=REJECT_REASON_LABELS[reason])
+    db.session.commit()
+    return org
+
+
+def rotate_join_code(user: User, org: Organisation) -> str:
+    if not can_manage(user, org) or org.state != OrgState.APPROVED:
+        raise NotAllowed()
+    org.join_code = _new_code()
+    record(user, "organisation.code_rotated", org)
+    db.session.commit()
+    return org.join_code
+
+
+# --- membership ---
+
+def join(user: User, code: str) -> Membership:
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    org = db.session.scalar(select(Organisation).where(Organisation.join_code == code)) if code else None
+    if org is None or org.state != OrgState.APPROVED:
+        raise BadJoinCode()
+    m = membership_of(user, org)
+    if m is None:
+        m = Membership(organisation=org, user=user, role=MemberRole.MEMBER, state=MemberState.PENDING)
+        db.session.add(m)
+    elif m.can(MemberState.PENDING):
+        m.state, m.role = MemberState.PENDING, MemberRole.MEMBER
+    else:
+        raise AlreadyMember()
+    db.session.flush()
+    record(user, "membership.requested", m, {"organisation_id": org.id})
+    db.session.commit()
+    return m
+
+
+def accept_member(actor: User, m: Membership) -> Membership:
+    if not can_manage(actor, m.organisation):
+        raise NotAllowed()
+    _member_transition(m, MemberState.ACTIVE)
+    record(actor, "membership.accepted", m, {"organisation_id": m.organisation_id})
+    queue(m.user, "member_accepted", org=m.organisation.name)
+    db.session.commit()
+    return m
+
+
+def remove_member(actor: User, m: Membership) -> Membership:
+    """A manager removes or declines a member; anyone may leave on her own."""
+    own = actor.id == m.user_id
+    if not own and not can_manage(actor, m.organisation):
+        raise NotAllowed()
+    if m.role == MemberRole.LEADER:
+        raise LastLeader()
+    if m.role == MemberRole.COLEADER and not own and not is_leader(actor, m.organisation):
+        raise NotAllowed()
+    _member_transition(m, MemberState.REMOVED)
+    m.role = MemberRole.MEMBER
+    record(actor, "membership.left" if own else "membership.removed", m, {"organisation_id": m.organisation_id})
+    db.session.commit()
+    return m
+
+
+def set_role(actor: User, m: Membership, role: str) -> Membership:
+    """The leader makes an active member co-leader, or a co-leader member again."""
+    role = MemberRole(role)
+    if not is_leader(actor, m.organisation) or role == MemberRole.LEADER or m.role == MemberRole.LEADER:
+        raise NotAllowed()
+    if m.state != MemberState.ACTIVE:
+        raise DomainError(_l("Only an accepted member can be made co-leader."))
+    if m.role != role:
+        m.role = role
+        record(actor, "membership.role_changed", m, {"role": role.value, "organisation_id": m.organisation_id})
+        db.session.commit()
+    return m
+
+
+def memberships_for(user: User) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(
+        Membership.user_id == user.id, Membership.state != MemberState.REMOVED).order_by(Membership.id)))
+
+
+# --- helpers ---
+
+def _clean(fields: dict) -> dict:
+    out = {k: fields[k] for k in PROFILE_FIELDS if k in fields}
+    if isinstance(out.get("languages"), (list, tuple)):
+        out["languages"] = ",".join(out["languages"])
+    for key in ("name", "meeting_place", "contact", "description"):
+        if key in out:
+            out[key] = (out[key] or "").strip()
+    return out
+
+
+def _transition(org: Organisation, to: OrgState):
+    if not org.can(to):
+        raise AlreadyDecided()
+    org.state = to
+
+
+def _decidable(org: Organisation, expected_state: str | None, to: OrgState):
+    if expected_state is not None and expected_state != org.state:
+        raise AlreadyDecided()
+    if not org.can(to):
+        raise AlreadyDecided()
+
+
+def _member_transition(m: Membership, to: MemberState):
+    if not m.can(to):
+        raise DomainError(_l("This membership was already changed. The list is now up to date."))
+    m.state = to
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not db.session.scalar(select(Organisation.id).where(Organisation.join_code == code)):
+            return code

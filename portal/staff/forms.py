@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from portal.organisations.models import COMMUNITIES, ORG_STATE_LABELS
+from portal.web.forms import choices
+
+
+class QueueFilterForm(FlaskForm):
+    """A plain GET form: no CSRF token, the URL carries the filter."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("State"), choices=choices(ORG_STATE_LABELS), default="pending",
+                        validators=[Optional()])
+    community = SelectField(_l("Community"), choices=choices([("", _l("All communities")), *COMMUNITIES.items()]),
+                            default="", validators=[Optional()])
+    q = StringField(_l("Search by name"), validators=[Optional(), Length(max=100)])

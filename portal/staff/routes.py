@@ -1,0 +1,74 @@
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.extensions import db
+from portal.organisations import services as orgs
+from portal.organisations.forms import DecideForm, RejectForm
+from portal.organisations.models import Organisation
+from portal.staff import bp, services
+from portal.staff.forms import QueueFilterForm
+from portal.web import DomainError, get_or_404, paginate, redirect_to, render, require
+
+
+@bp.before_request
+@login_required
+def staff_only():
+    require(current_user.is_mission)
+
+
+@bp.get("/")
+def dashboard():
+    return render("staff/dashboard.html", counts=services.counts_by_state())
+
+
+@bp.get("/organisations")
+def queue():
+    filters = QueueFilterForm(request.args)
+    if not filters.validate():
+        filters = QueueFilterForm(formdata=None)
+    page = paginate(services.queue_query(filters.state.data or "pending", filters.community.data or "",
+                                         filters.q.data or ""))
+    return render("staff/queue.html", "results", filters=filters, page=page,
+                  decide_form=DecideForm(), reject_form=RejectForm())
+
+
+@bp.post("/organisations/<int:org_id>/approve")
+def approve(org_id):
+    org = get_or_404(Organisation, org_id)
+    form = DecideForm()
+    if form.validate_on_submit():
+        _decide(lambda: orgs.approve(current_user, org, form.expected_state.data or None),
+                _("%(org)s was approved.", org=org.name))
+    return _row_answer(org)
+
+
+@bp.post("/organisations/<int:org_id>/reject")
+def reject(org_id):
+    org = get_or_404(Organisation, org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        _decide(lambda: orgs.reject(current_user, org, form.reason.data, form.note.data,
+                                    form.expected_state.data or None),
+                _("%(org)s was not approved. The leader was told why.", org=org.name))
+    else:
+        flash(_("Choose a reason, and keep the note under 500 characters."), "error")
+    return _row_answer(org)
+
+
+def _decide(action, done):
+    try:
+        action()
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "error")
+    else:
+        flash(done, "success")
+
+
+def _row_answer(org):
+    if request.htmx:
+        db.session.refresh(org)
+        return render("staff/queue.html", "row", org=org, decide_form=DecideForm(), reject_form=RejectForm())
+    back = request.form.get("back", "")
+    return redirect_to(back if back.startswith("/staff/") else url_for("staff.queue"))

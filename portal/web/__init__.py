@@ -1,0 +1,105 @@
+"""What every blueprint shares: answering HTMX with a block, access checks,
+domain errors, flash + HX-Trigger, safe redirects, security headers, error pages."""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
+from jinja2_fragments.flask import render_block
+
+from portal.extensions import db
+
+
+class DomainError(Exception):
+    """A rule the user broke; the message is translatable and shown as is."""
+
+    message = _l("That could not be done.")
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class NotAllowed(DomainError):
+    message = _l("You are not allowed to do that.")
+
+
+class StaleState(DomainError):
+    message = _l("This was changed meanwhile. Please look at it again.")
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """The whole page, or only `block` of it when HTMX asks (same template, no copy)."""
+    if block and request.htmx and not request.htmx.boosted:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def require(allowed: bool):
+    """403 unless allowed; object checks call this with a can_*() helper."""
+    if not allowed:
+        abort(403)
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def is_safe_next(target: str | None) -> bool:
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+        and "\\" not in target
+
+
+def redirect_to(url: str, status: int = 303):
+    """After a POST: a redirect, or HX-Redirect for HTMX so the browser navigates."""
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, status)
+
+
+def notify(message, category: str = "success"):
+    """A flash message; HTMX answers also carry it as an HX-Trigger toast."""
+    flash(str(message), category)
+
+
+def with_trigger(response, event: str, detail=None):
+    response.headers["HX-Trigger"] = json.dumps({event: detail if detail is not None else True})
+    return response
+
+
+@lru_cache(maxsize=64)
+def _file_version(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_version(filename: str) -> str:
+    """A content hash for cache busting: static files are cached for a year."""
+    path = Path(current_app.static_folder) / filename
+    try:
+        return _file_version(str(path), path.stat().st_mtime)
+    except OSError:
+        return "0"
+
+
+def paginate(select, per_page: int | None = None):
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = per_page or current_app.config["PER_PAGE"]
+    return db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False, count=True)

@@ -1,0 +1,38 @@
+"""What every template may use."""
+from flask import current_app, get_flashed_messages, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from portal.web import static_version
+from portal.web.forms import EmptyForm
+
+
+def init_app(app):
+    from portal.organisations.models import COMMUNITIES, DISTRICTS, ORG_LANGUAGES
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(
+        static_version=static_version,
+        format_date=format_date,
+        format_datetime=format_datetime,
+    )
+
+    @app.context_processor
+    def common():
+        from portal.accounts.forms import LanguageForm
+        locale = str(get_locale())
+        return {
+            "lang": locale,
+            "languages": current_app.config["LANGUAGES"],
+            "language_form": LanguageForm(locale=locale, next=request.full_path.rstrip("?")),
+            "signout_form": EmptyForm(),
+            "site_title": current_app.config["SITE_TITLE"],
+        }
+
+    app.jinja_env.filters.update(
+        community=lambda code: COMMUNITIES.get(code, code),
+        district=lambda code: DISTRICTS.get(code, code),
+        language=lambda code: ORG_LANGUAGES.get(code, code),
+    )
+    app.jinja_env.globals["flashes"] = lambda: get_flashed_messages(with_categories=True)

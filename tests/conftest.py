@@ -1,0 +1,126 @@
+"""Fixtures: one app per test on each database, emptied after each test.
+
+SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
+The schema is made by the migrations, once per database per run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, event, text
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+
+
+def database_url(name: str) -> str:
+    if name == "postgresql":
+        url = os.environ["TEST_DATABASE_URL"]
+        return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+    return f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _reset_postgresql(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database(request):
+    """A migrated, empty database: the URL."""
+    name = request.param
+    url = database_url(name)
+    if name == "postgresql":
+        _reset_postgresql(url)
+    else:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url))
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def make_app(url: str, **overrides):
+    return create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url, **overrides))
+
+
+def empty_tables():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+class Client(FlaskClient):
+    """The test's app context is reused by each request (Flask pushes none of its own when one is
+    active), so `g` would carry the signed-in user and the CSRF token from one request into the
+    next: empty it, as a new request would find it."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in list(g):
+                g.pop(key)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database):
+    app = make_app(database)
+    app.test_client_class = Client
+    from portal.notifications.services import MemorySender
+    app.extensions["outbox.sender"] = MemorySender()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def sent(app):
+    """Messages the outbox sender sent, after send_pending()."""
+    return app.extensions["outbox.sender"].sent
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _count(self, *args):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+@pytest.fixture
+def count_queries(app):
+    return lambda: QueryCounter(db.engine)

@@ -1,0 +1,72 @@
+"""Test data, made through the ORM in the test's database."""
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.organisations.models import MemberRole, Membership, MemberState, Organisation, OrgState
+
+PASSWORD = "correct horse battery"
+_HASHES: dict = {}
+
+
+def password_hash():
+    from portal.accounts.services import hasher
+    if "h" not in _HASHES:
+        _HASHES["h"] = hasher().hash(PASSWORD)
+    return _HASHES["h"]
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+    phone = factory.Sequence(lambda n: f"+852{5 + n // 10000 % 2}123{n % 10000:04d}")
+    email = None
+    locale = "en"
+    password_hash = factory.LazyFunction(password_hash)
+
+
+class StaffFactory(UserFactory):
+    role = "staff"
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+
+
+class OrganisationFactory(Base):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    community = "filipino"
+    languages = "fil,en"
+    district = "central_western"
+    meeting_place = "Chater Garden"
+    contact = "+852 5123 0000"
+    membership_size = 40
+    state = OrgState.APPROVED
+    join_code = factory.Sequence(lambda n: f"CODE{n:04d}")
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def leader(obj, create, extracted, **kwargs):
+        db.session.add(Membership(organisation=obj, user=obj.created_by, role=MemberRole.LEADER,
+                                  state=MemberState.ACTIVE))
+        db.session.commit()
+
+
+class MembershipFactory(Base):
+    class Meta:
+        model = Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = MemberRole.MEMBER
+    state = MemberState.ACTIVE

@@ -1,0 +1,24 @@
+import re
+
+from tests.factories import PASSWORD
+
+
+def csrf_token(client, url="/auth/login"):
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, user, password=PASSWORD):
+    token = csrf_token(client)
+    identifier = user.email or user.phone
+    response = client.post("/auth/login", data={"identifier": identifier, "password": password,
+                                                "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+def post(client, url, data=None, page=None, **kwargs):
+    """POST with a fresh CSRF token taken from a page, as a browser would."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or "/"))
+    return client.post(url, data=data, **kwargs)
