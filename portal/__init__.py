@@ -31,7 +31,8 @@ def create_app(config=None) -> Flask:
     compress.init_app(app)
     _init_login(app)
 
-    from portal.web import errors, security, templating
+    from portal.web import assets, errors, security, templating
+    assets.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

@@ -114,6 +114,7 @@ class QueryCounter:
         self.count += 1
 
     def __enter__(self):
+        db.session.remove()  # a real request starts with an empty session, not the test's identity map
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 

@@ -25,8 +25,8 @@ def init_app(app):
         return {
             "lang": locale,
             "languages": current_app.config["LANGUAGES"],
-            "language_form": LanguageForm(locale=locale, next=request.full_path.rstrip("?")),
-            "signout_form": EmptyForm(),
+            "language_form": LanguageForm(formdata=None, locale=locale, next=request.full_path.rstrip("?")),
+            "signout_form": EmptyForm(formdata=None),
             "site_title": current_app.config["SITE_TITLE"],
         }
 
