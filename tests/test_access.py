@@ -1,0 +1,156 @@
+"""The access matrix: every endpoint of the app, as every role, with real objects.
+
+A new endpoint without a row here fails `test_every_endpoint_has_a_row`. Codes: a number is
+the status expected; "login" is a redirect to the sign-in page.
+"""
+from dataclasses import dataclass, field
+
+import pytest
+from flask import url_for
+
+from portal.extensions import db
+from portal.organisations.models import MemberState, OrgState
+from tests.factories import MembershipFactory, OrganisationFactory, StaffFactory, UserFactory
+from tests.helpers import csrf_token, sign_in
+
+ROLES = ("anonymous", "member", "other_leader", "leader", "staff")
+L = "login"
+
+
+@dataclass
+class Row:
+    endpoint: str
+    method: str
+    expect: dict  # role -> code
+    args: callable = lambda w: {}
+    data: callable = lambda w: {}
+    headers: dict = field(default_factory=dict)
+
+
+def everyone(code):
+    return {r: code for r in ROLES}
+
+
+def signed_in(code, anonymous=L):
+    return {**everyone(code), "anonymous": anonymous}
+
+
+def only(code, roles, others=403):
+    return {r: (code if r in roles else L if r == "anonymous" else others) for r in ROLES}
+
+
+ORG = lambda w: {"org_id": w.org.id}  # noqa: E731
+PENDING_MEMBER = lambda w: {"org_id": w.org.id, "membership_id": w.pending.id}  # noqa: E731
+ACTIVE_MEMBER = lambda w: {"org_id": w.org.id, "membership_id": w.member_m.id}  # noqa: E731
+PENDING_ORG = lambda w: {"org_id": w.pending_org.id}  # noqa: E731
+
+MATRIX = [
+    Row("main.home", "GET", everyone(200)),
+    Row("main.healthz", "GET", everyone(200)),
+    Row("static", "GET", everyone(200), args=lambda w: {"filename": "css/app.css"}),
+    Row("accounts.login", "GET", signed_in(302, anonymous=200)),
+    Row("accounts.login", "POST", everyone(422)),
+    Row("accounts.logout", "POST", everyone(303)),
+    Row("accounts.register", "GET", signed_in(302, anonymous=200)),
+    Row("accounts.register", "POST", everyone(422)),
+    Row("accounts.reset_request", "GET", everyone(200)),
+    Row("accounts.reset_request", "POST", everyone(422)),
+    Row("accounts.reset_confirm", "GET", everyone(200)),
+    Row("accounts.reset_confirm", "POST", everyone(422)),
+    Row("accounts.set_language", "POST", everyone(303), data=lambda w: {"locale": "fil", "next": "/"}),
+    Row("accounts.account", "GET", signed_in(200)),
+    Row("organisations.mine", "GET", signed_in(200)),
+    Row("organisations.register", "GET", everyone(200)),
+    Row("organisations.register", "POST", signed_in(422)),
+    Row("organisations.join", "GET", signed_in(200)),
+    Row("organisations.join", "POST", signed_in(422)),
+    Row("organisations.show", "GET", only(200, {"member", "leader", "staff"}), args=ORG),
+    Row("organisations.edit", "GET", only(200, {"leader"}), args=ORG),
+    Row("organisations.edit", "POST", only(422, {"leader"}), args=ORG),
+    Row("organisations.rotate_code", "POST", only(303, {"leader"}), args=ORG),
+    Row("organisations.accept", "POST", only(303, {"leader"}), args=PENDING_MEMBER),
+    Row("organisations.remove", "POST", only(303, {"leader"}), args=PENDING_MEMBER),
+    Row("organisations.set_role", "POST", only(303, {"leader"}), args=ACTIVE_MEMBER,
+        data=lambda w: {"role": "coleader"}),
+    Row("staff.dashboard", "GET", only(200, {"staff"})),
+    Row("staff.queue", "GET", only(200, {"staff"})),
+    Row("staff.approve", "POST", only(303, {"staff"}), args=PENDING_ORG,
+        data=lambda w: {"expected_state": "pending"}),
+    Row("staff.reject", "POST", only(303, {"staff"}), args=PENDING_ORG,
+        data=lambda w: {"expected_state": "pending", "reason": "incomplete"}),
+]
+
+
+class World:
+    def __init__(self):
+        self.org = OrganisationFactory()
+        self.leader = self.org.created_by
+        self.member_m = MembershipFactory(organisation=self.org)
+        self.pending = MembershipFactory(organisation=self.org, state=MemberState.PENDING)
+        self.other_org = OrganisationFactory()
+        self.pending_org = OrganisationFactory(state=OrgState.PENDING)
+        self.staff = StaffFactory()
+        self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
+                      "leader": self.leader, "staff": self.staff}
+
+
+def check(client, row: Row, world: World, role: str):
+    with client.application.test_request_context():
+        url = url_for(row.endpoint, **row.args(world))
+    if role != "anonymous":
+        sign_in(client, world.users[role])
+    if row.method == "GET":
+        response = client.get(url, headers=row.headers)
+    else:
+        data = {"csrf_token": csrf_token(client, "/"), **row.data(world)}
+        response = client.open(url, method=row.method, data=data, headers=row.headers)
+    response.close()
+    return response
+
+
+CASES = [pytest.param(row, role, id=f"{row.endpoint}-{row.method}-{role}") for row in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize("row, role", CASES)
+def test_access(app, client, row, role):
+    response = check(client, row, World(), role)
+    want = row.expect[role]
+    if want == L:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login"), \
+            (response.status_code, response.headers.get("Location"))
+    else:
+        assert response.status_code == want, response.get_data(as_text=True)[:300]
+
+
+def test_every_endpoint_has_a_row(app):
+    rows = {(r.endpoint, r.method) for r in MATRIX}
+    routes = {(rule.endpoint, m) for rule in app.url_map.iter_rules()
+              for m in rule.methods - {"HEAD", "OPTIONS"}}
+    missing = routes - rows
+    assert not missing, f"endpoints without a row in the access matrix: {sorted(missing)}"
+    assert not rows - routes, f"rows for endpoints that no longer exist: {sorted(rows - routes)}"
+
+
+def test_a_leader_cannot_reach_another_organisations_records_by_id(app, client):
+    w = World()
+    other_member = MembershipFactory(organisation=w.other_org, state=MemberState.PENDING)
+    sign_in(client, w.leader)
+    token = csrf_token(client, "/")
+    assert client.get(f"/organisations/{w.other_org.id}").status_code == 403
+    assert client.get(f"/organisations/{w.other_org.id}/edit").status_code == 403
+    # Her own organisation's URL with another organisation's membership id: not found, nothing changed.
+    for action in ("accept", "remove", "role"):
+        response = client.post(f"/organisations/{w.org.id}/members/{other_member.id}/{action}",
+                               data={"csrf_token": token, "role": "coleader"})
+        assert response.status_code == 404
+    db.session.refresh(other_member)
+    assert other_member.state == MemberState.PENDING
+    assert w.other_org.join_code not in client.get("/organisations/").get_data(as_text=True)
+
+
+def test_unknown_ids_are_404_for_everyone_signed_in(app, client):
+    w = World()
+    sign_in(client, w.staff)
+    assert client.get("/organisations/999999").status_code == 404
+    token = csrf_token(client, "/")
+    assert client.post("/staff/organisations/999999/approve", data={"csrf_token": token}).status_code == 404
