@@ -27,13 +27,13 @@ assets: $(VENV)/.installed
 	$(PY) scripts/fetch_assets.py
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d translations
+	$(VENV)/bin/pybabel compile -d translations
 
 # After changing user-facing strings: extract them and update the catalogues (then translate fil and id).
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
 	  --no-location --sort-output --omit-header --add-comments=TRANSLATORS: .
-	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 migrate: install
 	$(FLASK) db upgrade

@@ -1,14 +1,14 @@
 """What every blueprint shares: answering HTMX with a block, access checks,
-domain errors, flash + HX-Trigger, safe redirects, security headers, error pages."""
+domain errors, safe redirects, pagination. Security headers, error pages, static
+files and template helpers are in the modules beside this one."""
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request
+from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
@@ -28,10 +28,6 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     message = _l("You are not allowed to do that.")
-
-
-class StaleState(DomainError):
-    message = _l("This was changed meanwhile. Please look at it again.")
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
@@ -73,16 +69,6 @@ def redirect_to(url: str, status: int = 303):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, status)
-
-
-def notify(message, category: str = "success"):
-    """A flash message; HTMX answers also carry it as an HX-Trigger toast."""
-    flash(str(message), category)
-
-
-def with_trigger(response, event: str, detail=None):
-    response.headers["HX-Trigger"] = json.dumps({event: detail if detail is not None else True})
-    return response
 
 
 @lru_cache(maxsize=64)
