@@ -1,0 +1,71 @@
+"""Query guard: a list page issues the same number of SQL queries with 10 rows as with 1,000."""
+from sqlalchemy import insert
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.organisations.models import Membership, Organisation
+from tests.factories import OrganisationFactory, StaffFactory, UserFactory, password_hash
+from tests.helpers import sign_in
+
+
+def add_people(n, start):
+    db.session.execute(insert(User), [dict(name=f"Bulk {i}", phone=f"+8526{i:07d}", locale="en",
+                                           password_hash="x", is_enabled=True, auth_version=1)
+                                      for i in range(start, start + n)])
+    db.session.commit()
+    return [u.id for u in db.session.query(User).filter(User.name.like("Bulk %")).order_by(User.id)][start:start + n]
+
+
+def add_members(org, n, start=0, state="active"):
+    ids = add_people(n, start)
+    db.session.execute(insert(Membership), [dict(organisation_id=org.id, user_id=i, role="member", state=state)
+                                            for i in ids])
+    db.session.commit()
+
+
+def measure(client, url, count_queries):
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count, response.get_data(as_text=True)
+
+
+def test_members_list_of_an_organisation(app, client, count_queries):
+    org = OrganisationFactory()
+    sign_in(client, org.created_by)
+    add_members(org, 10)
+    ten, html = measure(client, f"/organisations/{org.id}", count_queries)
+    assert html.count("<li>") >= 10
+    add_members(org, 990, start=10, state="pending")
+    thousand, html = measure(client, f"/organisations/{org.id}", count_queries)
+    assert html.count("Wants to join") == 990
+    assert ten == thousand, (ten, thousand)
+
+
+def test_my_organisations_and_home(app, client, count_queries):
+    person = UserFactory(password_hash=password_hash())
+    person_id = person.id
+    sign_in(client, person)
+
+    def join(n):
+        orgs = OrganisationFactory.create_batch(n)
+        db.session.execute(insert(Membership), [dict(organisation_id=o.id, user_id=person_id, role="member",
+                                                     state="active") for o in orgs])
+        db.session.commit()
+    join(10)
+    counts_10 = [measure(client, url, count_queries)[0] for url in ("/organisations/", "/", "/auth/account")]
+    join(40)
+    counts_50 = [measure(client, url, count_queries)[0] for url in ("/organisations/", "/", "/auth/account")]
+    assert counts_10 == counts_50
+
+
+def test_staff_dashboard(app, client, count_queries):
+    sign_in(client, StaffFactory())
+    OrganisationFactory.create_batch(10)
+    few, _ = measure(client, "/staff/", count_queries)
+    db.session.execute(insert(Organisation), [dict(
+        name=f"Org {i}", community="thai", languages="th", district="islands", meeting_place="Pier", contact="x",
+        membership_size=5, state="pending", version=1, description="") for i in range(1000)])
+    db.session.commit()
+    many, html = measure(client, "/staff/", count_queries)
+    assert ">1000<" in html and few == many
