@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.accounts import bp, services
 from portal.accounts.forms import LanguageForm, LoginForm, RegisterForm, ResetForm, ResetRequestForm
 from portal.extensions import limiter
-from portal.web import DomainError, is_safe_next, redirect_to, render
+from portal.web import DomainError, is_safe_next, redirect_to, render, render_form
 
 LANG_COOKIE = "lang"
 
@@ -54,8 +54,7 @@ def login():
             response = redirect_to(target)
             response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
             return response
-    status = 422 if request.method == "POST" else 200
-    return render("accounts/login.html", "form", status=status, form=form, error=error)
+    return render_form("accounts/login.html", form=form, error=error)
 
 
 @bp.post("/logout")
@@ -85,8 +84,7 @@ def register():
             response = redirect_to(_next_url(form.next.data))
             response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
             return response
-    status = 422 if request.method == "POST" else 200
-    return render("accounts/register.html", "form", status=status, form=form, error=error)
+    return render_form("accounts/register.html", form=form, error=error)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -98,8 +96,7 @@ def reset_request():
         flash(_("If an account has this mobile number or e-mail, a code is on its way. "
                 "It can take a few minutes."), "success")
         return redirect_to(url_for("accounts.reset_confirm"))
-    status = 422 if request.method == "POST" else 200
-    return render("accounts/reset_request.html", "form", status=status, form=form)
+    return render_form("accounts/reset_request.html", form=form)
 
 
 @bp.route("/reset/code", methods=["GET", "POST"])
@@ -115,8 +112,7 @@ def reset_confirm():
         else:
             flash(_("Your password was changed. Sign in with the new one."), "success")
             return redirect_to(url_for("accounts.login"))
-    status = 422 if request.method == "POST" else 200
-    return render("accounts/reset_confirm.html", "form", status=status, form=form, error=error)
+    return render_form("accounts/reset_confirm.html", form=form, error=error)
 
 
 @bp.post("/language")

@@ -6,7 +6,7 @@ from portal.extensions import db, login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
 from portal.organisations.models import Membership, Organisation
-from portal.web import DomainError, get_or_404, redirect_to, render, require
+from portal.web import DomainError, get_or_404, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
@@ -32,8 +32,7 @@ def register():
         else:
             flash(_("Thank you. The Mission will look at your registration, usually within a week."), "success")
             return redirect_to(url_for("organisations.show", org_id=org.id))
-    status = 422 if request.method == "POST" else 200
-    return render("organisations/register.html", "form", status=status, form=form, error=error)
+    return render_form("organisations/register.html", form=form, error=error)
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -50,8 +49,7 @@ def join():
             flash(_("Your request to join %(org)s was sent. The leader will accept it.", org=m.organisation.name),
                   "success")
             return redirect_to(url_for("organisations.mine"))
-    status = 422 if request.method == "POST" else 200
-    return render("organisations/join.html", "form", status=status, form=form, error=error)
+    return render_form("organisations/join.html", form=form, error=error)
 
 
 @bp.get("/<int:org_id>")
@@ -85,8 +83,7 @@ def edit(org_id):
         else:
             flash(_("The profile was saved."), "success")
             return redirect_to(url_for("organisations.show", org_id=org.id))
-    status = 422 if request.method == "POST" else 200
-    return render("organisations/edit.html", "form", status=status, form=form, org=org, error=error)
+    return render_form("organisations/edit.html", form=form, org=org, error=error)
 
 
 @bp.post("/<int:org_id>/code")

@@ -41,6 +41,12 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
+def render_form(template: str, **context):
+    """A page with a form in its "form" block: a POST that gets here was refused (422)."""
+    status = 422 if request.method == "POST" else 200
+    return render(template, "form", status=status, **context)
+
+
 def require(allowed: bool):
     """403 unless allowed; object checks call this with a can_*() helper."""
     if not allowed:
