@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
 
 from portal import create_app
@@ -55,8 +56,27 @@ def database(request):
     return url
 
 
+class MemoryBytecodeCache(BytecodeCache):
+    """Templates compiled once per test run, not once per test's app."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
 def make_app(url: str, **overrides):
-    return create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url, **overrides))
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=url, **overrides))
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+    return app
 
 
 def empty_tables():
