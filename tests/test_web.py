@@ -159,3 +159,11 @@ def test_htmx_answer_carries_only_its_block(app, client):
 
 def test_login_form_has_csrf_token(client):
     assert csrf_token(client, "/auth/login")
+
+
+def test_dates_show_in_hong_kong_time(app, client):
+    from datetime import datetime, timezone
+    org = OrganisationFactory(state="pending", created_at=datetime(2026, 11, 28, 20, 30, tzinfo=timezone.utc))
+    sign_in(client, StaffFactory())
+    html = client.get("/staff/organisations").get_data(as_text=True)
+    assert org.name in html and "Nov 29, 2026" in html  # 04:30 on the 29th in Hong Kong
