@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from portal.organisations.models import COMMUNITIES, ORG_STATE_LABELS
-from portal.web.forms import choices
+from portal.web.forms import Form, choices
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """A plain GET form: no CSRF token, the URL carries the filter."""
 
     class Meta:

@@ -2,7 +2,10 @@
 from flask import current_app, get_flashed_messages, request
 from flask_babel import format_date, format_datetime, get_locale
 
+from markupsafe import Markup
+
 from portal.web import static_version
+from portal.web.assets import stylesheet
 from portal.web.forms import EmptyForm
 
 
@@ -14,6 +17,7 @@ def init_app(app):
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(
         static_version=static_version,
+        inline_css=lambda: Markup(stylesheet()[0]),
         format_date=format_date,
         format_datetime=format_datetime,
     )

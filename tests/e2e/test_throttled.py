@@ -1,0 +1,110 @@
+"""The journey with HTMX on a slow phone connection (400 ms latency, 400 kbit/s, by CDP network
+emulation), with every submit button double-clicked: a double submit or a lost click shows up
+as a second record, an error page, or a step that never completes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from portal.accounts.models import MissionRole, User
+from portal.audit import AuditLog
+from portal.extensions import db
+from portal.organisations.models import Membership, Organisation
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a long enough passphrase"
+THROTTLE = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
+
+
+def slow_page(browser):
+    context = browser.new_context(viewport={"width": 393, "height": 851}, locale="en-GB")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", THROTTLE)
+    problems = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("response", lambda r: r.status >= 400 and r.status != 422 and problems.append(f"{r.status} {r.url}"))
+    return context, page, problems
+
+
+def sign_in(page, base, who):
+    page.goto(f"{base}/auth/login")
+    page.fill("#identifier", who)
+    page.fill("#password", PASSWORD)
+    page.locator("#form-block button").dblclick()
+    expect(page.locator("nav").get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def sign_out(page):
+    page.locator("nav").get_by_role("button", name="Sign out").dblclick()
+    expect(page.locator("nav").get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def create_account(page, base, name, phone):
+    page.goto(f"{base}/auth/register")
+    page.fill("#name", name)
+    page.fill("#phone", phone)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.locator("#form-block button").dblclick()
+    expect(page.locator("nav").get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_double_clicks_on_a_slow_connection_do_each_thing_once(live_server, browser):
+    base, app = live_server.url, live_server.app
+    with app.app_context():
+        from portal.accounts.services import register
+        register("Mission Staff", PASSWORD, email="staff@example.org", role=MissionRole.STAFF)
+        db.session.remove()
+    context, page, problems = slow_page(browser)
+
+    create_account(page, base, "Maria Santos", "5123 4001")
+    page.goto(f"{base}/organisations/register")
+    page.fill("#name", "Bayanihan Union")
+    page.check("input[name=languages][value=fil]")
+    page.fill("#meeting_place", "Chater Garden")
+    page.fill("#contact", "5123 4001")
+    page.fill("#membership_size", "40")
+    page.locator("#form-block button").dblclick()
+    expect(page).to_have_url(re.compile(r"/organisations/\d+$"))
+    org_id = int(page.url.rsplit("/", 1)[1])
+    sign_out(page)
+
+    sign_in(page, base, "staff@example.org")
+    page.goto(f"{base}/staff/organisations")
+    page.locator(f"#org-{org_id} form[action$='/approve'] button").dblclick()
+    expect(page.locator(f"#org-{org_id} .flash")).to_contain_text("was approved")
+    sign_out(page)
+
+    sign_in(page, base, "5123 4001")
+    page.goto(f"{base}/organisations/{org_id}")
+    code = page.locator(".code").inner_text().strip()
+    sign_out(page)
+
+    create_account(page, base, "Siti Rahayu", "5123 4002")
+    page.goto(f"{base}/organisations/join")
+    page.fill("#code", code)
+    page.locator("#form-block button").dblclick()
+    expect(page.locator(".flash")).to_contain_text("was sent")
+    sign_out(page)
+
+    sign_in(page, base, "5123 4001")
+    page.goto(f"{base}/organisations/{org_id}")
+    page.locator("#members form[action$='/accept'] button").dblclick()
+    expect(page.locator("#members .flash")).to_contain_text("is now a member")
+    context.close()
+
+    with app.app_context():
+        count = lambda model, *where: db.session.scalar(select(func.count()).select_from(model).where(*where))  # noqa: E731
+        assert count(User) == 3
+        assert count(Organisation) == 1
+        assert count(Membership) == 2
+        assert count(AuditLog, AuditLog.action == "organisation.approved") == 1
+        assert count(AuditLog, AuditLog.action == "membership.accepted") == 1
+        db.session.remove()
+    assert problems == [], problems
