@@ -3,3 +3,4 @@ from portal.accounts.models import PasswordResetCode, User  # noqa: F401
 from portal.audit import AuditLog  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.organisations.models import Membership, Organisation  # noqa: F401
+from portal.trainings.models import Booking, Course, CourseText, TrainingSession, WaitlistEntry  # noqa: F401

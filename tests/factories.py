@@ -1,10 +1,13 @@
 """Test data, made through the ORM in the test's database."""
+from datetime import datetime, timedelta, timezone
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import MemberRole, Membership, MemberState, Organisation, OrgState
+from portal.trainings.models import Course, CourseText, TrainingSession
 
 PASSWORD = "correct horse battery"
 _HASHES: dict = {}
@@ -70,3 +73,37 @@ class MembershipFactory(Base):
     user = factory.SubFactory(UserFactory)
     role = MemberRole.MEMBER
     state = MemberState.ACTIVE
+
+
+def future(days=7, hour=10):
+    """A moment `days` ahead at `hour` o'clock Hong Kong time, as UTC."""
+    hk = timezone(timedelta(hours=8))
+    d = datetime.now(hk).replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=days)
+    return d.astimezone(timezone.utc)
+
+
+class CourseFactory(Base):
+    class Meta:
+        model = Course
+
+    programme = "leap"
+    language = "fil"
+
+    @factory.post_generation
+    def title(obj, create, extracted, **kwargs):
+        obj.texts.append(CourseText(locale="en", title=extracted or f"Labour rights {obj.id}",
+                                    description="What the law says about your contract."))
+        db.session.commit()
+
+
+class SessionFactory(Base):
+    class Meta:
+        model = TrainingSession
+
+    course = factory.SubFactory(CourseFactory)
+    starts_at = factory.LazyFunction(lambda: future(7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    deadline = factory.LazyAttribute(lambda o: o.starts_at - timedelta(days=2))
+    venue = "Mission office, St John's Cathedral, Central"
+    capacity = 10
+    taken = 0

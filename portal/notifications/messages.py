@@ -21,4 +21,22 @@ MESSAGES = {
         _l("You joined an organisation"),
         _l("%(org)s accepted you as a member. Sign in to see it."),
     ),
+    "booking_confirmed": (
+        _l("Your training place is booked"),
+        _l("You have a place in %(course)s on %(when)s. If your day off is cancelled, release the place "
+           "on the portal so that someone else can come."),
+    ),
+    "seat_offered": (
+        _l("A place is free for you"),
+        _l("A place in %(course)s on %(when)s is held for you until %(until)s. Sign in to accept it."),
+    ),
+    "offer_expired": (
+        _l("The place offered to you has passed on"),
+        _l("The place in %(course)s was not accepted in time and went to the next person. "
+           "You can join the waiting list again."),
+    ),
+    "session_cancelled": (
+        _l("A training was cancelled"),
+        _l("%(course)s on %(when)s is cancelled. We are sorry. Look on the portal for other dates."),
+    ),
 }

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import aware, utcnow
+from portal.extensions import db
+
+PROGRAMMES = {
+    "leap": _l("LEAP: labour rights and paralegal help"),
+    "pcsw": _l("PCSW: counselling and peer support"),
+    "wite": _l("WITE: women's rights, violence against women"),
+    "etoc": _l("ETOC: organising and leadership"),
+}
+
+DELIVERY_LANGUAGES = {
+    "en": _l("English"),
+    "fil": _l("Filipino / Tagalog"),
+    "id": _l("Bahasa Indonesia"),
+}
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme: Mapped[str] = mapped_column(String(10), index=True)
+    language: Mapped[str] = mapped_column(String(10))  # language of delivery
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    texts = relationship("CourseText", lazy="selectin", cascade="all, delete-orphan")
+
+    def text(self, locale: str | None = None):
+        """Title and description in the reader's language, else English, else any."""
+        locale = locale or str(get_locale())
+        by_locale = {t.locale: t for t in self.texts}
+        return by_locale.get(locale) or by_locale.get("en") or next(iter(by_locale.values()), None)
+
+    @property
+    def title(self) -> str:
+        t = self.text()
+        return t.title if t else ""
+
+
+class CourseText(db.Model):
+    """A course's title and description in one language: a new language is a new row, not a column."""
+    __tablename__ = "course_texts"
+    __table_args__ = (UniqueConstraint("course_id", "locale"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class TrainingSession(db.Model):
+    __tablename__ = "training_sessions"
+    __table_args__ = (
+        # The seat count can never pass the capacity, whatever the code above it does.
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="seats"),
+        CheckConstraint("capacity > 0", name="capacity"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    venue: Mapped[str] = mapped_column(String(200), default="")  # empty: at the organisation's meeting place
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Seats taken: bookings plus offers that hold a seat. Changed only by conditional updates.
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    per_org_cap: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default=SessionState.SCHEDULED, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    course = relationship("Course", lazy="joined")
+    organisation = relationship("Organisation", lazy="joined")
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def is_past(self) -> bool:
+        return aware(self.starts_at) <= utcnow()
+
+    @property
+    def deadline_passed(self) -> bool:
+        return aware(self.deadline) < utcnow()
+
+    @property
+    def open_for_booking(self) -> bool:
+        return self.state == SessionState.SCHEDULED and not self.is_past and not self.deadline_passed
+
+
+class BookingState(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"   # by her, before the deadline
+    RELEASED = "released"     # "my day off was cancelled": after the deadline, no mark against her
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+BOOKING_TRANSITIONS = {
+    BookingState.BOOKED: {BookingState.CANCELLED, BookingState.RELEASED, BookingState.ATTENDED,
+                          BookingState.NO_SHOW},
+    BookingState.CANCELLED: {BookingState.BOOKED},
+    BookingState.RELEASED: {BookingState.BOOKED},
+    BookingState.ATTENDED: {BookingState.NO_SHOW},
+    BookingState.NO_SHOW: {BookingState.ATTENDED},
+}
+HOLDS_SEAT = {BookingState.BOOKED, BookingState.ATTENDED, BookingState.NO_SHOW}
+
+BOOKING_LABELS = {
+    BookingState.BOOKED: _l("Booked"),
+    BookingState.CANCELLED: _l("Cancelled"),
+    BookingState.RELEASED: _l("Released (day off cancelled)"),
+    BookingState.ATTENDED: _l("Attended"),
+    BookingState.NO_SHOW: _l("Did not come"),
+}
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"),
+                                                        index=True)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default=BookingState.BOOKED, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    session = relationship("TrainingSession", lazy="joined")
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    def can(self, to: BookingState) -> bool:
+        return BookingState(to) in BOOKING_TRANSITIONS[BookingState(self.state)]
+
+    @property
+    def label(self):
+        return BOOKING_LABELS[BookingState(self.state)]
+
+    @property
+    def active(self) -> bool:
+        return self.state in HOLDS_SEAT
+
+
+class WaitState(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"     # a seat is held for her until offer_expires_at
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
+    LEFT = "left"
+
+
+WAIT_TRANSITIONS = {
+    WaitState.WAITING: {WaitState.OFFERED, WaitState.LEFT},
+    WaitState.OFFERED: {WaitState.ACCEPTED, WaitState.EXPIRED, WaitState.LEFT},
+    WaitState.ACCEPTED: set(),
+    WaitState.EXPIRED: {WaitState.WAITING},
+    WaitState.LEFT: {WaitState.WAITING},
+}
+
+
+class WaitlistEntry(db.Model):
+    __tablename__ = "waitlist"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default=WaitState.WAITING, index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    session = relationship("TrainingSession", lazy="joined")
+    user = relationship("User", lazy="joined")
+
+    def can(self, to: WaitState) -> bool:
+        return WaitState(to) in WAIT_TRANSITIONS[WaitState(self.state)]
