@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -119,6 +119,7 @@ MEMBER_TRANSITIONS = {
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
+    __table_args__ = (Index("ix_organisations_state_created", "state", "created_at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(150), index=True)
     community: Mapped[str] = mapped_column(String(20))

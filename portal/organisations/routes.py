@@ -1,12 +1,13 @@
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from portal.extensions import db, login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
-from portal.organisations.models import Membership, Organisation
-from portal.web import DomainError, get_or_404, redirect_to, render, render_form, require
+from portal.organisations.models import Membership, MemberState, Organisation
+from portal.web import DomainError, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
@@ -60,7 +61,7 @@ def show(org_id):
     # The leader sees her own registration while it waits, and why it was not approved.
     require(services.can_view(current_user, org) or (mine is not None and mine.is_manager))
     manage = services.can_manage(current_user, org)
-    members = _members(org) if (manage or current_user.is_mission) else []
+    members = _members(org) if (manage or current_user.is_mission) else None
     return render("organisations/show.html", org=org, me=mine, manage=manage, members=members,
                   leader=services.is_leader(current_user, org), form=EmptyForm(), role_form=RoleForm())
 
@@ -152,12 +153,14 @@ def _act(fn, *args, done):
     return True
 
 
+MEMBERS_PER_PAGE = 50
+
+
 def _members(org):
-    from sqlalchemy import select
-    from portal.organisations.models import MemberState
-    return list(db.session.scalars(select(Membership).where(
+    """A page of the members, those waiting for an answer first."""
+    return paginate(select(Membership).where(
         Membership.organisation_id == org.id, Membership.state != MemberState.REMOVED)
-        .order_by(Membership.state.desc(), Membership.id)))
+        .order_by(Membership.state.desc(), Membership.id), per_page=MEMBERS_PER_PAGE)
 
 
 def _members_answer(org):

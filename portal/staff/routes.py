@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from portal.extensions import db
 from portal.organisations import services as orgs
 from portal.organisations.forms import DecideForm, RejectForm
-from portal.organisations.models import Organisation
+from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, services
 from portal.staff.forms import QueueFilterForm
 from portal.web import DomainError, get_or_404, paginate, redirect_to, render, require
@@ -29,8 +29,7 @@ def queue():
         filters = QueueFilterForm(formdata=None)
     page = paginate(services.queue_query(filters.state.data or "pending", filters.community.data or "",
                                          filters.q.data or ""))
-    return render("staff/queue.html", "results", filters=filters, page=page,
-                  decide_form=DecideForm(), reject_form=RejectForm())
+    return render("staff/queue.html", "results", filters=filters, page=page, reject_reasons=_reasons)
 
 
 @bp.post("/organisations/<int:org_id>/approve")
@@ -56,6 +55,11 @@ def reject(org_id):
     return _row_answer(org)
 
 
+def _reasons():
+    """The reasons to choose from, in the reader's language, made once per page."""
+    return [(value, str(label)) for value, label in REJECT_REASON_LABELS.items()]
+
+
 def _decide(action, done):
     try:
         action()
@@ -69,6 +73,6 @@ def _decide(action, done):
 def _row_answer(org):
     if request.htmx:
         db.session.refresh(org)
-        return render("staff/queue.html", "row", org=org, decide_form=DecideForm(), reject_form=RejectForm())
+        return render("staff/queue.html", "row", org=org, reject_reasons=_reasons)
     back = request.form.get("back", "")
     return redirect_to(back if back.startswith("/staff/") else url_for("staff.queue"))

@@ -1,6 +1,7 @@
 """The base of every form: text is cleaned of control characters before validation."""
 import re
 
+from flask_babel import get_translations
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -13,11 +14,25 @@ def clean_text(value):
     return value
 
 
+class _OurCatalogue:
+    """WTForms' own messages ("Not a valid choice.") through our catalogue: WTForms ships no
+    Filipino or Indonesian, so they are translated with the rest (see wtforms_messages.py)."""
+
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
 class Form(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             options["filters"] = (clean_text, *options.get("filters", ()))
             return unbound_field.bind(form=form, **options)
+
+        def get_translations(self, form):
+            return _OurCatalogue()
 
 
 def choices(pairs) -> list[SelectChoice]:
