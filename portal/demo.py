@@ -34,6 +34,7 @@ def load_demo() -> list[tuple[str, str]]:
         orgs.approve(staff, org)
         orgs.accept_member(org.memberships[0].user, orgs.join(member, org.join_code))
     orgs.join(newcomer, org1.join_code)  # waits for the leader's OK
+    _trainings(staff, member1, member2)
     return [
         ("Mission staff", "staff@example.org"),
         ("Leader, Filipino organisation", "+85251234001"),
@@ -43,3 +44,36 @@ def load_demo() -> list[tuple[str, str]]:
         ("Member (Indonesian)", "+6281234567890"),
         ("Waiting to join", "+85251234009"),
     ]
+
+
+def _trainings(staff, *people):
+    """Two courses on the next Sundays, one of them nearly full, and a weekday session."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from portal.clock import utcnow
+    from portal.trainings import services as trainings
+    from portal.trainings.queries import HK, next_sundays
+    leap = trainings.create_course(staff, "leap", "fil", {
+        "en": ("Know your contract", "Your rights under the standard employment contract: wages, rest days, "
+                                     "holidays, termination, and where to go for help."),
+        "fil": ("Alamin ang iyong kontrata", "Ang iyong mga karapatan sa kontrata: sahod, day off, holiday, "
+                                             "pagtatapos ng kontrata, at saan hihingi ng tulong."),
+        "id": ("Kenali kontrak kerja Anda", "Hak Anda dalam kontrak kerja: gaji, hari libur, cuti, pemutusan "
+                                            "kontrak, dan ke mana minta bantuan."),
+    })
+    wite = trainings.create_course(staff, "wite", "id", {
+        "en": ("Safe at work", "Recognising abuse and harassment, and what you can do."),
+        "id": ("Aman di tempat kerja", "Mengenali kekerasan dan pelecehan, dan apa yang bisa Anda lakukan."),
+    })
+    sundays = next_sundays(utcnow())
+    for i, (start, _end) in enumerate(sundays[:3]):
+        day = start + timedelta(hours=8)  # the Sunday in Hong Kong, as a date
+        at = lambda h: datetime.combine(day.astimezone(HK).date(), time(h), HK).astimezone(timezone.utc)  # noqa: E731
+        if at(13) - timedelta(days=2) <= utcnow():
+            continue
+        trainings.create_session(staff, leap, at(13), at(16), 20 if i else 2,
+                                 venue="Mission office, St John's Cathedral, Central")
+        trainings.create_session(staff, wite, at(10), at(12), 15, venue="Victoria Park, Causeway Bay")
+    weekday = utcnow().astimezone(HK) + timedelta(days=10)
+    at = datetime.combine(weekday.date(), time(19), HK).astimezone(timezone.utc)
+    trainings.create_session(staff, leap, at, at + timedelta(hours=2), 12, venue="Mission office, Central")

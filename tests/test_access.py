@@ -10,7 +10,10 @@ from flask import url_for
 
 from portal.extensions import db
 from portal.organisations.models import MemberState, OrgState
-from tests.factories import MembershipFactory, OrganisationFactory, StaffFactory, UserFactory
+from portal.trainings.models import Booking, BookingState, WaitlistEntry, WaitState
+from tests.factories import (
+    MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory, future,
+)
 from tests.helpers import csrf_token, sign_in
 
 ROLES = ("anonymous", "member", "other_leader", "leader", "staff")
@@ -43,6 +46,10 @@ ORG = lambda w: {"org_id": w.org.id}  # noqa: E731
 PENDING_MEMBER = lambda w: {"org_id": w.org.id, "membership_id": w.pending.id}  # noqa: E731
 ACTIVE_MEMBER = lambda w: {"org_id": w.org.id, "membership_id": w.member_m.id}  # noqa: E731
 PENDING_ORG = lambda w: {"org_id": w.pending_org.id}  # noqa: E731
+SESSION = lambda w: {"session_id": w.ts.id}  # noqa: E731
+BOOKING = lambda w: {"booking_id": w.booking.id}  # noqa: E731
+ENTRY = lambda w: {"entry_id": w.entry.id}  # noqa: E731
+STAFF = {"staff"}
 
 MATRIX = [
     Row("main.home", "GET", everyone(200)),
@@ -78,6 +85,24 @@ MATRIX = [
         data=lambda w: {"expected_state": "pending"}),
     Row("staff.reject", "POST", only(303, {"staff"}), args=PENDING_ORG,
         data=lambda w: {"expected_state": "pending", "reason": "incomplete"}),
+    Row("trainings.catalogue", "GET", everyone(200)),
+    Row("trainings.show", "GET", everyone(200), args=SESSION),
+    Row("trainings.book", "POST", signed_in(303), args=SESSION),
+    Row("trainings.join_waitlist", "POST", signed_in(303), args=SESSION),
+    Row("trainings.book_members", "POST", signed_in(303), args=SESSION,
+        data=lambda w: {"organisation_id": w.org.id, "member": [w.member_m.user_id]}),
+    Row("trainings.cancel", "POST", only(303, {"member", "leader", "staff"}), args=BOOKING),
+    Row("trainings.leave", "POST", only(303, {"member", "staff"}), args=ENTRY),
+    Row("trainings.accept", "POST", only(303, {"member", "staff"}), args=ENTRY),
+    Row("trainings.mine", "GET", signed_in(200)),
+    Row("trainings_staff.sessions", "GET", only(200, STAFF)),
+    Row("trainings_staff.new_course", "GET", only(200, STAFF)),
+    Row("trainings_staff.new_course", "POST", only(422, STAFF)),
+    Row("trainings_staff.new_session", "GET", only(200, STAFF)),
+    Row("trainings_staff.new_session", "POST", only(422, STAFF)),
+    Row("trainings_staff.cancel_session", "POST", only(303, STAFF), args=SESSION),
+    Row("trainings_staff.attendance", "GET", only(200, STAFF), args=SESSION),
+    Row("trainings_staff.mark", "POST", only(303, STAFF), args=BOOKING, data=lambda w: {"present": "1"}),
 ]
 
 
@@ -90,6 +115,16 @@ class World:
         self.other_org = OrganisationFactory()
         self.pending_org = OrganisationFactory(state=OrgState.PENDING)
         self.staff = StaffFactory()
+        # Trainings: a session where the member is booked (through her organisation), and a full
+        # one where a place is offered to her from the waiting list.
+        self.ts = SessionFactory(capacity=5, taken=1)
+        self.booking = Booking(session_id=self.ts.id, user_id=self.member_m.user_id, organisation_id=self.org.id,
+                               state=BookingState.BOOKED)
+        full = SessionFactory(capacity=1, taken=1)
+        self.entry = WaitlistEntry(session_id=full.id, user_id=self.member_m.user_id, state=WaitState.OFFERED,
+                                   offer_expires_at=future(1))
+        db.session.add_all([self.booking, self.entry])
+        db.session.commit()
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
                       "leader": self.leader, "staff": self.staff}
 

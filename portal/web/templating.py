@@ -11,6 +11,7 @@ from portal.web.forms import EmptyForm
 
 def init_app(app):
     from portal.organisations.models import COMMUNITIES, DISTRICTS, ORG_LANGUAGES
+    from portal.trainings.models import DELIVERY_LANGUAGES, PROGRAMMES
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
@@ -38,5 +39,7 @@ def init_app(app):
         community=lambda code: COMMUNITIES.get(code, code),
         district=lambda code: DISTRICTS.get(code, code),
         language=lambda code: ORG_LANGUAGES.get(code, code),
+        delivery_language=lambda code: DELIVERY_LANGUAGES.get(code, code),
+        programme=lambda code: PROGRAMMES.get(code, code),
     )
     app.jinja_env.globals["flashes"] = lambda: get_flashed_messages(with_categories=True)

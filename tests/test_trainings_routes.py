@@ -1,0 +1,199 @@
+"""Trainings over HTTP, as the people who use them."""
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from portal.clock import aware, utcnow
+from portal.extensions import db
+from portal.trainings.models import Booking, BookingState, TrainingSession, WaitlistEntry, WaitState
+from portal.trainings.queries import HK, next_sundays
+from tests.factories import (
+    CourseFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory,
+)
+from tests.helpers import post, sign_in
+
+
+def sunday(i=0, hour=13):
+    start, _ = next_sundays(utcnow())[i]
+    return start + timedelta(hours=hour - 0)  # Hong Kong midnight plus `hour`
+
+
+def test_catalogue_shows_the_next_sundays_first_then_other_days(client):
+    weekday = SessionFactory(starts_at=aware(sunday(0)) + timedelta(days=3))
+    weekday.course.texts[0].title = "Weekday evening class"
+    first = SessionFactory(starts_at=sunday(1))
+    first.course.texts[0].title = "Second Sunday class"
+    soon = SessionFactory(starts_at=sunday(0) if sunday(0) > utcnow() + timedelta(days=3) else sunday(2))
+    soon.course.texts[0].title = "Early Sunday class"
+    db.session.commit()
+    html = client.get("/trainings/").get_data(as_text=True)
+    assert html.index("The next Sundays") < html.index("Early Sunday class") < html.index("Second Sunday class") \
+        < html.index("Other dates") < html.index("Weekday evening class")
+    assert "Sunday" in html
+
+
+def test_catalogue_filters_and_htmx_answers_only_the_list(client):
+    a = SessionFactory(course=CourseFactory(programme="wite", language="id", title="Safe at work"))
+    SessionFactory(course=CourseFactory(programme="leap", title="Know your contract"))
+    full = SessionFactory(capacity=1, taken=1, course=CourseFactory(title="Full house"))
+    html = client.get("/trainings/?programme=wite").get_data(as_text=True)
+    assert "Safe at work" in html and "Know your contract" not in html
+    html = client.get("/trainings/?q=CONTRACT").get_data(as_text=True)
+    assert "Know your contract" in html and "Safe at work" not in html
+    html = client.get("/trainings/?seats=y").get_data(as_text=True)
+    assert "Full house" not in html and "Safe at work" in html
+    html = client.get("/trainings/").get_data(as_text=True)
+    assert "Waiting list open" in html and "10 places left" in html
+    part = client.get("/trainings/?language=id", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert part.lstrip().startswith('<div id="results">') and "<html" not in part and "Safe at work" in part
+    assert a.id and full.id
+
+
+def test_outreach_sessions_are_only_for_their_organisation(client):
+    org = OrganisationFactory()
+    ts = SessionFactory(organisation_id=org.id, course=CourseFactory(title="Our own Sunday"))
+    assert "Our own Sunday" not in client.get("/trainings/").get_data(as_text=True)
+    assert client.get(f"/trainings/{ts.id}").status_code == 404
+    sign_in(client, org.created_by)
+    assert "Our own Sunday" in client.get("/trainings/").get_data(as_text=True)
+    assert client.get(f"/trainings/{ts.id}").status_code == 200
+
+
+def test_member_books_cancels_and_the_waiting_person_gets_the_offer(app, client):
+    ts = SessionFactory(capacity=1)
+    first, second = UserFactory(), UserFactory()
+    sign_in(client, first)
+    assert post(client, f"/trainings/{ts.id}/book").status_code == 303
+    assert "You are booked" in client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    post(client, "/auth/logout")
+    sign_in(client, second)
+    page = client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    assert "Join the waiting list" in page and "Book my place" not in page
+    post(client, f"/trainings/{ts.id}/waitlist")
+    assert "number 1 on the waiting list" in client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    post(client, "/auth/logout")
+    sign_in(client, first)
+    booking = db.session.scalar(select(Booking).where(Booking.user_id == first.id))
+    post(client, f"/trainings/bookings/{booking.id}/cancel")
+    post(client, "/auth/logout")
+    sign_in(client, second)
+    page = client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    assert "A place is held for you" in page
+    entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.user_id == second.id))
+    post(client, f"/trainings/waitlist/{entry.id}/accept")
+    assert "You are booked" in client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    assert db.session.get(TrainingSession, ts.id, populate_existing=True).taken == 1
+
+
+def test_after_the_deadline_the_button_is_my_day_off_was_cancelled(app, client):
+    import time_machine
+    ts = SessionFactory()
+    person = UserFactory()
+    sign_in(client, person)
+    post(client, f"/trainings/{ts.id}/book")
+    with time_machine.travel(aware(ts.deadline) + timedelta(hours=1)):
+        sign_in(client, person)  # days later: sessions last 12 hours
+        page = client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+        assert "My day off was cancelled" in page
+        booking = db.session.scalar(select(Booking).where(Booking.user_id == person.id))
+        post(client, f"/trainings/bookings/{booking.id}/cancel")
+    db.session.refresh(booking)
+    assert booking.state == BookingState.RELEASED
+
+
+def test_booking_a_closed_session_gets_a_message_and_changes_nothing(app, client):
+    ts = SessionFactory(state="cancelled")
+    sign_in(client, UserFactory())
+    response = post(client, f"/trainings/{ts.id}/book")
+    assert response.status_code == 303
+    assert "closed" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(Booking.id)) is None
+
+
+def test_leader_books_two_members_at_once(app, client):
+    org = OrganisationFactory()
+    a, b = MembershipFactory(organisation=org), MembershipFactory(organisation=org)
+    stranger = UserFactory()
+    ts = SessionFactory(capacity=5)
+    sign_in(client, org.created_by)
+    page = client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    assert a.user.name in page and "Book the chosen members" in page
+    post(client, f"/trainings/{ts.id}/book-members",
+         {"organisation_id": org.id, "member": [a.user_id, b.user_id, stranger.id]})
+    booked = set(db.session.scalars(select(Booking.user_id).where(Booking.state == BookingState.BOOKED)))
+    assert booked == {a.user_id, b.user_id}
+    assert a.user.name in client.get("/trainings/mine").get_data(as_text=True)
+
+
+def test_staff_creates_a_course_and_a_session_in_hong_kong_time(app, client):
+    sign_in(client, StaffFactory())
+    response = post(client, "/staff/trainings/courses/new", {
+        "programme": "pcsw", "language": "fil", "title_en": "Peer counselling", "description_en": "Listening well",
+        "title_fil": "Pakikinig sa kapwa"}, page="/staff/trainings/courses/new")
+    assert response.status_code == 303
+    course_id = int(response.headers["Location"].rsplit("=", 1)[1])
+    day = (utcnow().astimezone(HK) + timedelta(days=14)).date()
+    response = post(client, "/staff/trainings/sessions/new", {
+        "course_id": course_id, "date": day.isoformat(), "start": "13:00", "end": "16:00", "venue": "Mission office",
+        "capacity": "12", "deadline_days": "2"}, page="/staff/trainings/sessions/new")
+    assert response.status_code == 303
+    ts = db.session.scalars(select(TrainingSession)).one()
+    assert aware(ts.starts_at).astimezone(HK).hour == 13 and ts.capacity == 12
+    response = post(client, "/staff/trainings/sessions/new", {
+        "course_id": course_id, "date": day.isoformat(), "start": "16:00", "end": "13:00", "capacity": "0",
+        "deadline_days": "2"}, page="/staff/trainings/sessions/new")
+    assert response.status_code == 422 and db.session.query(TrainingSession).count() == 1
+
+
+def test_attendance_is_one_small_answer_per_tap(app, client):
+    ts = SessionFactory()
+    person = UserFactory()
+    db.session.add(Booking(session_id=ts.id, user_id=person.id, state=BookingState.BOOKED))
+    db.session.commit()
+    booking = db.session.scalar(select(Booking))
+    sign_in(client, StaffFactory())
+    assert person.name in client.get(f"/staff/trainings/sessions/{ts.id}/attendance").get_data(as_text=True)
+    response = post(client, f"/staff/trainings/bookings/{booking.id}/attendance", {"present": "1"},
+                    headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith(f'<li id="booking-{booking.id}">') and "Attended" in html
+    assert len(html.encode()) < 2048
+    db.session.refresh(booking)
+    assert booking.state == BookingState.ATTENDED
+
+
+def test_catalogue_query_count_is_the_same_for_10_and_1000_sessions(app, client, count_queries):
+    course_id = CourseFactory().id
+    person = UserFactory()
+    sign_in(client, person)
+
+    def add(n):
+        rows = []
+        for i in range(n):
+            start = utcnow() + timedelta(days=1 + i % 90, hours=i % 7)
+            rows.append(dict(course_id=course_id, starts_at=start, ends_at=start + timedelta(hours=2),
+                             deadline=start - timedelta(hours=1), venue="Hall", capacity=10, taken=i % 11,
+                             state="scheduled"))
+        db.session.execute(insert(TrainingSession), rows)
+        db.session.commit()
+    add(10)
+    with count_queries() as ten:
+        assert client.get("/trainings/").status_code == 200
+    add(990)
+    with count_queries() as thousand:
+        assert client.get("/trainings/").status_code == 200
+    assert ten.count == thousand.count, (ten.count, thousand.count)
+
+
+def test_expired_offers_pass_on_when_the_page_is_read(app, client):
+    import time_machine
+    ts = SessionFactory(capacity=1, taken=1)
+    person = UserFactory()
+    entry = WaitlistEntry(session_id=ts.id, user_id=person.id, state=WaitState.OFFERED,
+                          offer_expires_at=utcnow() + timedelta(hours=1))
+    db.session.add(entry)
+    db.session.commit()
+    with time_machine.travel(utcnow() + timedelta(hours=2)):
+        assert "1 place left" in client.get(f"/trainings/{ts.id}").get_data(as_text=True)
+    db.session.refresh(entry)
+    assert entry.state == WaitState.EXPIRED
