@@ -293,3 +293,18 @@ def test_capacity_is_never_exceeded_under_concurrency(app, crowd_app, round_):
     assert fresh(ts).taken == 10
     assert count(Booking, Booking.session_id == session_id, Booking.state == BookingState.BOOKED) == 10
     assert count(WaitlistEntry, WaitlistEntry.session_id == session_id) == 40
+
+
+def test_the_worker_passes_on_expired_offers(app):
+    ts = SessionFactory(capacity=1)
+    a, b = UserFactory(), UserFactory()
+    booking = services.book(a, ts, a)
+    wb = services.join_waitlist(b, ts, b)
+    services.cancel_booking(a, booking)
+    db.session.refresh(wb)
+    wb_id, ts_id = wb.id, ts.id
+    with time_machine.travel(aware(wb.offer_expires_at) + timedelta(minutes=5)):
+        result = app.test_cli_runner().invoke(args=["worker", "--rounds", "1", "--interval", "0"])
+    assert "Trainings: 1 expired offers passed on." in result.output
+    assert db.session.get(WaitlistEntry, wb_id).state == WaitState.EXPIRED
+    assert db.session.get(TrainingSession, ts_id).taken == 0
