@@ -151,20 +151,20 @@ def cancel(booking_id):
 @bp.post("/waitlist/<int:entry_id>/leave")
 @login_required
 def leave(entry_id):
-    entry = get_or_404(WaitlistEntry, entry_id)
-    require(services.can_act_on(current_user, entry.user_id, entry.organisation_id))
-    if EmptyForm().validate_on_submit():
-        _act(services.leave_waitlist, current_user, entry, done=_("You left the waiting list."))
-    return redirect_to(url_for("trainings.show", session_id=entry.session_id))
+    return _on_entry(entry_id, services.leave_waitlist, _("You left the waiting list."))
 
 
 @bp.post("/waitlist/<int:entry_id>/accept")
 @login_required
 def accept(entry_id):
+    return _on_entry(entry_id, services.accept_offer, _("You are booked. See you there!"))
+
+
+def _on_entry(entry_id, action, done):
     entry = get_or_404(WaitlistEntry, entry_id)
     require(services.can_act_on(current_user, entry.user_id, entry.organisation_id))
     if EmptyForm().validate_on_submit():
-        _act(services.accept_offer, current_user, entry, done=_("You are booked. See you there!"))
+        _act(action, current_user, entry, done=done)
     return redirect_to(url_for("trainings.show", session_id=entry.session_id))
 
 

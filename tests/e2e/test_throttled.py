@@ -13,6 +13,7 @@ from portal.accounts.models import MissionRole, User
 from portal.audit import AuditLog
 from portal.extensions import db
 from portal.organisations.models import Membership, Organisation
+from tests.e2e import helpers
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -33,16 +34,11 @@ def slow_page(browser):
 
 
 def sign_in(page, base, who):
-    page.goto(f"{base}/auth/login")
-    page.fill("#identifier", who)
-    page.fill("#password", PASSWORD)
-    page.locator("#form-block button").dblclick()
-    expect(page.locator("nav").get_by_role("button", name="Sign out")).to_be_visible()
+    helpers.sign_in(page, base, who, PASSWORD, double=True)
 
 
 def sign_out(page):
-    page.locator("nav").get_by_role("button", name="Sign out").dblclick()
-    expect(page.locator("nav").get_by_role("link", name="Sign in")).to_be_visible()
+    helpers.sign_out(page, double=True)
 
 
 def create_account(page, base, name, phone):

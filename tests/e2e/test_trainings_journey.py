@@ -9,23 +9,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.trainings.models import Booking, BookingState, TrainingSession
-from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, \
-    UserFactory
+from tests.e2e.helpers import sign_in, sign_out
+from tests.factories import MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, login):
-    page.goto(f"{base}/auth/login")
-    page.fill("#identifier", login)
-    page.fill("#password", PASSWORD)
-    page.locator("#form-block button").click()
-    expect(page.locator("nav").get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def sign_out(page):
-    page.locator("nav").get_by_role("button", name="Sign out").click()
-    expect(page.locator("nav").get_by_role("link", name="Sign in")).to_be_visible()
 
 
 def test_book_fill_wait_cancel_offer_attend(live_server, page, watch, js_enabled):

@@ -17,7 +17,7 @@ from flask import url_for
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from tests.factories import PASSWORD
+from tests.e2e.helpers import sign_in
 from tests.test_access import MATRIX, ROLES, World
 
 pytestmark = pytest.mark.browser
@@ -63,14 +63,6 @@ def make_world(app):
         logins = {role: (u.email or u.phone) for role, u in world.users.items()}
         ids = {role: u.id for role, u in world.users.items()}
     return urls, logins, ids
-
-
-def sign_in(page, base, login):
-    page.goto(f"{base}/auth/login")
-    page.fill("#identifier", login)
-    page.fill("#password", PASSWORD)
-    page.locator("#form-block button").click()
-    page.wait_for_url(f"{base}/")
 
 
 @pytest.mark.parametrize("role", ROLES)
