@@ -167,3 +167,14 @@ def test_dates_show_in_hong_kong_time(app, client):
     sign_in(client, StaffFactory())
     html = client.get("/staff/organisations").get_data(as_text=True)
     assert org.name in html and "Nov 29, 2026" in html  # 04:30 on the 29th in Hong Kong
+
+
+@pytest.mark.parametrize("locale", ["fil", "id"])
+def test_wtforms_own_messages_are_in_the_users_language(app, client, locale):
+    sign_in(client, UserFactory(locale=locale))
+    data = dict(name="x" * 151, community="martian", languages=["fil"], district="wan_chai",
+                meeting_place="Park", contact="x", membership_size="abc")
+    html = post(client, "/organisations/register", data, page="/organisations/register").get_data(as_text=True)
+    for english in ("Not a valid choice", "Not a valid integer", "Field cannot be longer"):
+        assert english not in html
+    assert 'class="errors"' in html and html.count('class="err"') >= 2
