@@ -55,7 +55,7 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 SEARCH_TERMS = ["samahan", "pekerja", "sisters", "union", "ponorogo", "women"]
 PAGES = {
-    "anon": ["/", "/auth/login", "/organisations/register", "/healthz"],
+    "anon": ["/", "/auth/login", "/organisations/register", "/healthz", "/trainings/"],
     "leader": ["/", "/organisations/", "/organisations/{org}"],
     "staff": ["/staff/", "/staff/organisations", "/staff/organisations?state=approved&q={q}"],
 }

@@ -483,9 +483,56 @@ def seed_audit(s: Seed) -> None:
     s.insert(AuditLog, rows)
 
 
+TRAINING_TITLES = [
+    ("leap", "Know your contract", "Alamin ang iyong kontrata", "Kenali kontrak kerja Anda"),
+    ("leap", "Wages and rest days", "Sahod at day off", "Gaji dan hari libur"),
+    ("leap", "At the Labour Department", "Sa Labour Department", "Di Labour Department"),
+    ("pcsw", "Listening to a friend in crisis", "Pakikinig sa kaibigang may problema", "Mendengarkan teman"),
+    ("wite", "Safe at work", "Ligtas sa trabaho", "Aman di tempat kerja"),
+    ("etoc", "Leading your organisation", "Pamumuno sa organisasyon", "Memimpin organisasi"),
+]
+
+
+def seed_trainings(s: Seed) -> None:
+    """60 courses, 10,000 sessions (mostly Sundays, half a year back to a year ahead) and 100,000
+    bookings, each session's seat count equal to its bookings."""
+    from portal.trainings.models import Booking, Course, CourseText, TrainingSession
+    hk = timezone(timedelta(hours=8))
+    courses, texts = [], []
+    for course_id in s.new_ids("courses", 60):
+        programme, en, fil, id_ = TRAINING_TITLES[course_id % len(TRAINING_TITLES)]
+        courses.append(dict(id=course_id, programme=programme, language=s.rng.choice(["fil", "id", "en"]),
+                            created_at=s.now))
+        for locale, title in (("en", en), ("fil", fil), ("id", id_)):
+            texts.append(dict(course_id=course_id, locale=locale, title=f"{title} {course_id}", description=""))
+    s.insert(Course, courses)
+    s.insert(CourseText, texts)
+    people = [p["id"] for p in s.rows["people"]]
+    today = s.now.astimezone(hk).date()
+    sessions, bookings = [], []
+    for session_id in s.new_ids("training_sessions", 10_000):
+        day = today + timedelta(days=s.rng.randint(-180, 365))
+        if s.rng.random() < 0.8:  # most on a Sunday
+            day += timedelta(days=(6 - day.weekday()) % 7)
+        start = datetime(day.year, day.month, day.day, s.rng.choice([10, 13, 15]), tzinfo=hk).astimezone(timezone.utc)
+        capacity = s.rng.randint(8, 14)
+        n = min(capacity, s.rng.randint(6, 14))
+        sessions.append(dict(id=session_id, course_id=s.rng.choice(courses)["id"], starts_at=start,
+                             ends_at=start + timedelta(hours=3), deadline=start - timedelta(days=2),
+                             venue="Mission office, Central", capacity=capacity, taken=n, state="scheduled",
+                             created_at=s.now))
+        for user_id in s.rng.sample(people, n):
+            bookings.append(dict(session_id=session_id, user_id=user_id, state="booked", created_at=s.now,
+                                 changed_at=s.now))
+    s.insert(TrainingSession, sessions)
+    for b, booking_id in zip(bookings, s.new_ids("bookings", len(bookings))):
+        b["id"] = booking_id
+    s.insert(Booking, bookings)
+
+
 # Run in this order, in one transaction. Later features append theirs (see the module's docstring).
 SEED_STEPS: list[Callable[[Seed], None]] = [seed_staff, seed_people, seed_organisations, seed_memberships,
-                                            seed_audit]
+                                            seed_audit, seed_trainings]
 
 
 # --- running it ---

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
@@ -16,7 +16,6 @@ from portal.trainings.models import (
 
 HK = timezone(timedelta(hours=8))
 SUNDAYS_AHEAD = 4
-SUNDAY_ROWS = 100
 
 
 def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, datetime]]:
@@ -58,19 +57,30 @@ def visible_sessions(user, programme="", language="", seats=False, q=""):
 
 
 def catalogue(user, **filters):
-    """(Sunday groups [(date, [sessions])], the query of the other sessions for paginating)."""
-    base = visible_sessions(user, **filters)
+    """One paginated list: sessions on the next four Sundays first (by time), then the rest."""
     ranges = next_sundays(utcnow())
     on_sundays = or_(*[and_(TrainingSession.starts_at >= a, TrainingSession.starts_at < b) for a, b in ranges]) \
         if ranges else false()
-    sunday_rows = db.session.scalars(base.where(on_sundays).order_by(TrainingSession.starts_at)
-                                     .limit(SUNDAY_ROWS)).unique().all()
-    groups: dict = {}
-    for ts in sunday_rows:
-        groups.setdefault(ts.starts_at.astimezone(HK).date() if ts.starts_at.tzinfo else
-                          ts.starts_at.replace(tzinfo=timezone.utc).astimezone(HK).date(), []).append(ts)
-    others = base.where(~on_sundays).order_by(TrainingSession.starts_at, TrainingSession.id)
-    return sorted(groups.items()), others
+    first = case((on_sundays, 0), else_=1)
+    return visible_sessions(user, **filters).order_by(first, TrainingSession.starts_at, TrainingSession.id)
+
+
+def grouped(sessions) -> list[tuple[str, object, list]]:
+    """A page's sessions in sections: ("sunday", date, sessions) for each of the next Sundays, then
+    ("other", None, sessions)."""
+    sundays = {hk_date(a) for a, _ in next_sundays(utcnow())}
+    sections: list = []
+    for ts in sessions:
+        day = hk_date(ts.starts_at)
+        key = ("sunday", day) if day in sundays else ("other", None)
+        if not sections or sections[-1][:2] != key:
+            sections.append((*key, []))
+        sections[-1][2].append(ts)
+    return sections
+
+
+def hk_date(dt: datetime):
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(HK).date()
 
 
 def waiting_counts(session_ids: list[int]) -> dict[int, int]:

@@ -20,13 +20,13 @@ def catalogue():
     filters = CatalogueFilterForm(request.args)
     if not filters.validate():
         filters = CatalogueFilterForm(formdata=None)
-    sundays, others = queries.catalogue(current_user, programme=filters.programme.data or "",
-                                        language=filters.language.data or "", seats=bool(filters.seats.data),
-                                        q=filters.q.data or "")
-    page = paginate(others)
-    ids = [ts.id for _, group in sundays for ts in group] + [ts.id for ts in page.items]
-    return render("trainings/catalogue.html", "results", filters=filters, sundays=sundays, page=page,
-                  waiting=queries.waiting_counts(ids), mine=queries.holdings(current_user, ids))
+    query = queries.catalogue(current_user, programme=filters.programme.data or "",
+                              language=filters.language.data or "", seats=bool(filters.seats.data),
+                              q=filters.q.data or "")
+    page = paginate(query, per_page=20)
+    ids = [ts.id for ts in page.items]
+    return render("trainings/catalogue.html", "results", filters=filters, sections=queries.grouped(page.items),
+                  page=page, waiting=queries.waiting_counts(ids), mine=queries.holdings(current_user, ids))
 
 
 def _visible(ts: TrainingSession):
