@@ -5,7 +5,7 @@ from tests.factories import PASSWORD
 
 def csrf_token(client, url="/auth/login"):
     html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def sign_in(client, user, password=PASSWORD):

@@ -155,13 +155,24 @@ def test_freed_seat_is_offered_accepted_and_never_left_empty(app):
         services.accept_offer(b, wb)
 
 
-def test_offer_expires_and_passes_to_the_next(app):
+def offered(waiting=2):
+    """A one-place session whose booking was cancelled while `waiting` people were in line:
+    the first of them now holds an offer. Returns the session and the waiting-list entries."""
     ts = SessionFactory(capacity=1)
-    a, b, c = UserFactory(), UserFactory(), UserFactory()
-    booking = services.book(a, ts, a)
-    wb, wc = services.join_waitlist(b, ts, b), services.join_waitlist(c, ts, c)
-    services.cancel_booking(a, booking)
-    db.session.refresh(wb)
+    first = UserFactory()
+    booking = services.book(first, ts, first)
+    entries = []
+    for person in UserFactory.create_batch(waiting):
+        entries.append(services.join_waitlist(person, ts, person))
+    services.cancel_booking(first, booking)
+    for e in entries:
+        db.session.refresh(e)
+    return ts, entries
+
+
+def test_offer_expires_and_passes_to_the_next(app):
+    ts, (wb, wc) = offered(2)
+    b, c = wb.user, wc.user
     assert wb.offer_expires_at is not None
     with time_machine.travel(aware(wb.offer_expires_at) + timedelta(minutes=1)):
         assert services.apply_expired_offers() == 1
@@ -174,12 +185,7 @@ def test_offer_expires_and_passes_to_the_next(app):
 
 
 def test_expired_offer_with_nobody_next_frees_the_seat_when_read(app):
-    ts = SessionFactory(capacity=1)
-    a, b = UserFactory(), UserFactory()
-    booking = services.book(a, ts, a)
-    wb = services.join_waitlist(b, ts, b)
-    services.cancel_booking(a, booking)
-    db.session.refresh(wb)
+    ts, (wb,) = offered(1)
     with time_machine.travel(aware(wb.offer_expires_at) + timedelta(seconds=1)):
         person = UserFactory()
         services.book(person, ts, person)  # applies the expiry first: the seat is hers
@@ -198,12 +204,8 @@ def test_offer_hold_is_shorter_as_the_session_nears(app):
 
 
 def test_leaving_the_list_with_an_offer_passes_it_on(app):
-    ts = SessionFactory(capacity=1)
-    a, b, c = UserFactory(), UserFactory(), UserFactory()
-    booking = services.book(a, ts, a)
-    wb, wc = services.join_waitlist(b, ts, b), services.join_waitlist(c, ts, c)
-    services.cancel_booking(a, booking)
-    services.leave_waitlist(b, wb)
+    ts, (wb, wc) = offered(2)
+    services.leave_waitlist(wb.user, wb)
     db.session.refresh(wc)
     assert wc.state == WaitState.OFFERED and fresh(ts).taken == 1
 
@@ -296,12 +298,7 @@ def test_capacity_is_never_exceeded_under_concurrency(app, crowd_app, round_):
 
 
 def test_the_worker_passes_on_expired_offers(app):
-    ts = SessionFactory(capacity=1)
-    a, b = UserFactory(), UserFactory()
-    booking = services.book(a, ts, a)
-    wb = services.join_waitlist(b, ts, b)
-    services.cancel_booking(a, booking)
-    db.session.refresh(wb)
+    ts, (wb,) = offered(1)
     wb_id, ts_id = wb.id, ts.id
     with time_machine.travel(aware(wb.offer_expires_at) + timedelta(minutes=5)):
         result = app.test_cli_runner().invoke(args=["worker", "--rounds", "1", "--interval", "0"])

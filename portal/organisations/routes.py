@@ -7,7 +7,7 @@ from portal.extensions import db, login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
 from portal.organisations.models import Membership, MemberState, Organisation
-from portal.web import DomainError, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import DomainError, act, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
@@ -93,7 +93,7 @@ def rotate_code(org_id):
     org = get_or_404(Organisation, org_id)
     require(services.can_manage(current_user, org))
     if EmptyForm().validate_on_submit():
-        _act(services.rotate_join_code, current_user, org,
+        act(services.rotate_join_code, current_user, org,
              done=_("A new join code was made. The old one no longer works."))
     return redirect_to(url_for("organisations.show", org_id=org.id))
 
@@ -111,7 +111,7 @@ def accept(org_id, membership_id):
     m = _membership(org_id, membership_id)
     require(services.can_manage(current_user, m.organisation))
     if EmptyForm().validate_on_submit():
-        _act(services.accept_member, current_user, m, done=_("%(name)s is now a member.", name=m.user.name))
+        act(services.accept_member, current_user, m, done=_("%(name)s is now a member.", name=m.user.name))
     return _members_answer(m.organisation)
 
 
@@ -122,7 +122,7 @@ def remove(org_id, membership_id):
     own = m.user_id == current_user.id
     require(own or services.can_manage(current_user, m.organisation))
     if EmptyForm().validate_on_submit():
-        _act(services.remove_member, current_user, m,
+        act(services.remove_member, current_user, m,
              done=_("You left the organisation.") if own else _("%(name)s was removed.", name=m.user.name))
     if own:
         return redirect_to(url_for("organisations.mine"))
@@ -136,21 +136,12 @@ def set_role(org_id, membership_id):
     require(services.is_leader(current_user, m.organisation))
     form = RoleForm()
     if form.validate_on_submit():
-        _act(services.set_role, current_user, m, form.role.data, done=_("The role was changed."))
+        act(services.set_role, current_user, m, form.role.data, done=_("The role was changed."))
     else:
         flash(_("Choose a role from the list."), "error")
     return _members_answer(m.organisation)
 
 
-def _act(fn, *args, done):
-    try:
-        fn(*args)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "error")
-        return False
-    flash(done, "success")
-    return True
 
 
 MEMBERS_PER_PAGE = 50

@@ -8,7 +8,7 @@ from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, services
 from portal.staff.forms import QueueFilterForm
-from portal.web import DomainError, get_or_404, paginate, redirect_to, render, require
+from portal.web import act, get_or_404, paginate, redirect_to, render, require
 
 
 @bp.before_request
@@ -37,8 +37,8 @@ def approve(org_id):
     org = get_or_404(Organisation, org_id)
     form = DecideForm()
     if form.validate_on_submit():
-        _decide(lambda: orgs.approve(current_user, org, form.expected_state.data or None),
-                _("%(org)s was approved.", org=org.name))
+        act(orgs.approve, current_user, org, form.expected_state.data or None,
+            done=_("%(org)s was approved.", org=org.name))
     return _row_answer(org)
 
 
@@ -47,9 +47,8 @@ def reject(org_id):
     org = get_or_404(Organisation, org_id)
     form = RejectForm()
     if form.validate_on_submit():
-        _decide(lambda: orgs.reject(current_user, org, form.reason.data, form.note.data,
-                                    form.expected_state.data or None),
-                _("%(org)s was not approved. The leader was told why.", org=org.name))
+        act(orgs.reject, current_user, org, form.reason.data, form.note.data, form.expected_state.data or None,
+            done=_("%(org)s was not approved. The leader was told why.", org=org.name))
     else:
         flash(_("Choose a reason, and keep the note under 500 characters."), "error")
     return _row_answer(org)
@@ -60,14 +59,6 @@ def _reasons():
     return [(value, str(label)) for value, label in REJECT_REASON_LABELS.items()]
 
 
-def _decide(action, done):
-    try:
-        action()
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "error")
-    else:
-        flash(done, "success")
 
 
 def _row_answer(org):

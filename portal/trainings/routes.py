@@ -10,7 +10,7 @@ from portal.organisations.services import can_manage, memberships_for
 from portal.trainings import bp, queries, services, staff_bp
 from portal.trainings.forms import BookMembersForm, CatalogueFilterForm, CourseForm, SessionForm
 from portal.trainings.models import Booking, Course, TrainingSession, WaitlistEntry
-from portal.web import DomainError, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import DomainError, act, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
@@ -78,15 +78,6 @@ def _active_members(org_id):
         .order_by(Membership.id)).all()
 
 
-def _act(fn, *args, done):
-    try:
-        result = fn(*args)
-    except DomainError as e:
-        db.session.rollback()
-        flash(str(e.message), "error")
-        return None
-    flash(done, "success")
-    return result or True
 
 
 @bp.post("/<int:session_id>/book")
@@ -94,7 +85,7 @@ def _act(fn, *args, done):
 def book(session_id):
     ts = _session_or_404(session_id)
     if EmptyForm().validate_on_submit():
-        _act(services.book, current_user, ts, current_user, done=_("You are booked. See you there!"))
+        act(services.book, current_user, ts, current_user, done=_("You are booked. See you there!"))
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
 
@@ -103,7 +94,7 @@ def book(session_id):
 def join_waitlist(session_id):
     ts = _session_or_404(session_id)
     if EmptyForm().validate_on_submit():
-        _act(services.join_waitlist, current_user, ts, current_user,
+        act(services.join_waitlist, current_user, ts, current_user,
              done=_("You are on the waiting list. We will tell you when a place is free."))
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
@@ -143,7 +134,7 @@ def cancel(booking_id):
     booking = get_or_404(Booking, booking_id)
     require(services.can_act_on(current_user, booking.user_id, booking.organisation_id))
     if EmptyForm().validate_on_submit():
-        _act(services.cancel_booking, current_user, booking,
+        act(services.cancel_booking, current_user, booking,
              done=_("The place is released. Thank you for telling us."))
     return redirect_to(url_for("trainings.show", session_id=booking.session_id))
 
@@ -164,7 +155,7 @@ def _on_entry(entry_id, action, done):
     entry = get_or_404(WaitlistEntry, entry_id)
     require(services.can_act_on(current_user, entry.user_id, entry.organisation_id))
     if EmptyForm().validate_on_submit():
-        _act(action, current_user, entry, done=done)
+        act(action, current_user, entry, done=done)
     return redirect_to(url_for("trainings.show", session_id=entry.session_id))
 
 
@@ -230,7 +221,7 @@ def new_session():
 def cancel_session(session_id):
     ts = get_or_404(TrainingSession, session_id)
     if EmptyForm().validate_on_submit():
-        _act(services.cancel_session, current_user, ts, done=_("The session was cancelled and everyone was told."))
+        act(services.cancel_session, current_user, ts, done=_("The session was cancelled and everyone was told."))
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
 

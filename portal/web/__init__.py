@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, make_response, redirect, render_template, request
+from flask import abort, current_app, flash, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
@@ -45,6 +45,18 @@ def render_form(template: str, **context):
     """A page with a form in its "form" block: a POST that gets here was refused (422)."""
     status = 422 if request.method == "POST" else 200
     return render(template, "form", status=status, **context)
+
+
+def act(fn, *args, done):
+    """Call one service; flash `done`, or the rule the user broke (and roll back). True if it worked."""
+    try:
+        fn(*args)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e.message), "error")
+        return False
+    flash(done, "success")
+    return True
 
 
 def require(allowed: bool):

@@ -1,12 +1,11 @@
 """What every template may use."""
-from flask import current_app, get_flashed_messages, request
+from flask import current_app, get_flashed_messages
 from flask_babel import format_date, format_datetime, get_locale
 
 from markupsafe import Markup
 
 from portal.web import static_version
 from portal.web.assets import stylesheet
-from portal.web.forms import EmptyForm
 
 
 def init_app(app):
@@ -25,13 +24,9 @@ def init_app(app):
 
     @app.context_processor
     def common():
-        from portal.accounts.forms import LanguageForm
-        locale = str(get_locale())
         return {
-            "lang": locale,
+            "lang": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
-            "language_form": LanguageForm(formdata=None, locale=locale, next=request.full_path.rstrip("?")),
-            "signout_form": EmptyForm(formdata=None),
             "site_title": current_app.config["SITE_TITLE"],
         }
 
