@@ -298,10 +298,10 @@ def free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def start_gunicorn(url: str, port: int, workers: int, logdir: Path) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, logdir: Path, gunicorn: Path | str = GUNICORN) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, PORTAL_ENV="development", REDIS_URL=REDIS_URL,
                SECRET_KEY=os.environ.get("SECRET_KEY") or f"bench-{random.getrandbits(64):x}")
-    cmd = [str(GUNICORN), "-w", str(workers), "-b", f"{HOST}:{port}",
+    cmd = [str(gunicorn), "-w", str(workers), "-b", f"{HOST}:{port}",
            "--access-logfile", str(logdir / "access.log"),
            "--access-logformat", "%(D)s %(s)s %({x-bench-page}i)s", "wsgi:app"]
     with open(logdir / "gunicorn.log", "wb") as log:
@@ -440,6 +440,19 @@ def machine() -> str:
             f"{' (with uncommitted changes)' if dirty else ''}; load average before the run {load}")
 
 
+def interpreter(gunicorn: Path | str) -> str:
+    """Which Python runs gunicorn (the interpreter's build matters: see docs/benchmarks.md)."""
+    first = Path(gunicorn).read_text(errors="replace").split("\n", 1)[0]
+    python = first[2:].strip() if first.startswith("#!") else sys.executable
+    try:
+        out = subprocess.run([python, "-c", "import platform, sys; print(platform.python_version(), sys.executable)"],
+                             capture_output=True, text=True, timeout=30).stdout.split()
+        version, executable = out
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return f"gunicorn: {gunicorn}."
+    return f"gunicorn: {gunicorn}, on Python {version} ({os.path.realpath(executable)})."
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -453,6 +466,8 @@ def main(argv=None) -> int:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause in seconds between a client's requests (default 0: a closed loop)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--gunicorn", default=str(GUNICORN), help="the gunicorn to run, which picks the Python "
+                        "(default: the project's .venv/bin/gunicorn; see docs/benchmarks.md on the interpreter)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=1, help="which leaders are picked")
     args = parser.parse_args(argv)
@@ -470,6 +485,7 @@ def main(argv=None) -> int:
     shown_url = make_url(url).render_as_string(hide_password=True)
     phases = ["mixed", "public"] if args.scenario == "all" else [args.scenario]
     print(f"# Load benchmark on {shown_url}\n\n{machine()}.\n"
+          f"{interpreter(args.gunicorn)}\n"
           f"gunicorn -w {args.workers} (sync workers), {args.clients} clients"
           f"{f' pausing {args.think:g} s on average between requests' if args.think else ' with no pause'}, "
           f"{args.warmup:g} s warm-up then {args.duration:g} s measured per phase.\n", flush=True)
@@ -480,7 +496,7 @@ def main(argv=None) -> int:
               f"lower than on a quiet machine. See the CPU lines under the tables.\n", flush=True)
     logdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     port = free_port(args.port)
-    proc = start_gunicorn(url, port, args.workers, logdir)
+    proc = start_gunicorn(url, port, args.workers, logdir, args.gunicorn)
     def _terminated(signum, frame):
         raise KeyboardInterrupt  # so that gunicorn is stopped on the way out
     previous = signal.signal(signal.SIGTERM, _terminated)

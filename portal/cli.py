@@ -14,9 +14,10 @@ PERIODIC_JOBS: list = []
 
 
 def init_app(app):
-    from portal.trainings.services import expire_offers_job
-    if expire_offers_job not in PERIODIC_JOBS:
-        PERIODIC_JOBS.append(expire_offers_job)
+    from portal.trainings.services import expire_offers_job, reminders_job
+    for job in (expire_offers_job, reminders_job):
+        if job not in PERIODIC_JOBS:
+            PERIODIC_JOBS.append(job)
     for command in (create_staff, seed_demo, send_outbox, worker):
         app.cli.add_command(command)
 

@@ -1,5 +1,7 @@
 """Time in one place: stored as UTC, shown in Asia/Hong_Kong by Flask-Babel."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+HK = timezone(timedelta(hours=8))  # Asia/Hong_Kong keeps no daylight saving time
 
 
 def utcnow() -> datetime:

@@ -1,7 +1,11 @@
 """Settings read from the environment, one class per mode."""
+import atexit
 import os
 import secrets
+import shutil
+import tempfile
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +22,14 @@ def _secret_key() -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def _test_materials_dir() -> str:
+    """One scratch folder per test process for uploaded materials, removed when it ends."""
+    path = tempfile.mkdtemp(prefix="portal-materials-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 class Config:
@@ -51,6 +63,9 @@ class Config:
     PASSWORD_HASH = {}  # argon2id parameters; the library's defaults when empty
     RESET_CODE_MINUTES = 30
     OUTBOX_DIR = str(INSTANCE / "outbox")
+    # Uploaded materials: kept under instance/ with random names, never served from static/.
+    MATERIALS_DIR = os.environ.get("MATERIALS_DIR") or str(INSTANCE / "materials")
+    MATERIALS_MAX_BYTES = 10 * 1024 * 1024
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -92,5 +107,6 @@ class TestConfig(Config):
     def __init__(self, **overrides):
         self.SECRET_KEY = "test-secret"
         self.OUTBOX_DIR = None
+        self.MATERIALS_DIR = _test_materials_dir()
         for key, value in overrides.items():
             setattr(self, key, value)

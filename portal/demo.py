@@ -35,6 +35,7 @@ def load_demo() -> list[tuple[str, str]]:
         orgs.accept_member(org.memberships[0].user, orgs.join(member, org.join_code))
     orgs.join(newcomer, org1.join_code)  # waits for the leader's OK
     _trainings(staff, member1, member2)
+    _outreach(leader2, org2)
     return [
         ("Mission staff", "staff@example.org"),
         ("Leader, Filipino organisation", "+85251234001"),
@@ -74,6 +75,37 @@ def _trainings(staff, *people):
         trainings.create_session(staff, leap, at(13), at(16), 20 if i else 2,
                                  venue="Mission office, St John's Cathedral, Central")
         trainings.create_session(staff, wite, at(10), at(12), 15, venue="Victoria Park, Causeway Bay")
+    _materials(staff, leap)
     weekday = utcnow().astimezone(HK) + timedelta(days=10)
     at = datetime.combine(weekday.date(), time(19), HK).astimezone(timezone.utc)
     trainings.create_session(staff, leap, at, at + timedelta(hours=2), 12, venue="Mission office, Central")
+
+
+def _outreach(leader, org):
+    """A pending request for a training at the organisation's Sunday spot, for the staff list."""
+    from datetime import timedelta
+
+    from portal.clock import HK, utcnow
+    from portal.trainings import services as trainings
+    today = utcnow().astimezone(HK).date()
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    trainings.request_outreach(leader, org, "wite", "id", 30, [sunday + timedelta(weeks=3), sunday + timedelta(weeks=4)],
+                               "We meet near the fountain in Victoria Park.")
+
+
+def _materials(staff, course):
+    """A material with a short text version in three languages, attached to the course."""
+    from portal.trainings.materials import services as materials
+    m = materials.create_material(staff, "Your contract: a checklist", "leap", course_id=course.id,
+                                  summary="Ten things to check in your employment contract.")
+    materials.add_version(staff, m, "en", text="## Check your contract\n\n- Your wage is at least the "
+                          "Minimum Allowable Wage.\n- One rest day every week: 24 hours.\n- Statutory "
+                          "holidays are yours.\n- Keep a copy of the contract yourself.")
+    materials.add_version(staff, m, "fil", title="Ang iyong kontrata: checklist",
+                          text="## Suriin ang iyong kontrata\n\n- Ang sahod mo ay hindi bababa sa Minimum "
+                               "Allowable Wage.\n- Isang day off bawat linggo: 24 oras.\n- Sa iyo ang mga "
+                               "statutory holiday.\n- Magtago ng sariling kopya ng kontrata.")
+    materials.add_version(staff, m, "id", title="Kontrak Anda: daftar periksa",
+                          text="## Periksa kontrak Anda\n\n- Gaji Anda paling sedikit Minimum Allowable "
+                               "Wage.\n- Satu hari libur setiap minggu: 24 jam.\n- Hari libur resmi adalah "
+                               "hak Anda.\n- Simpan salinan kontrak sendiri.")

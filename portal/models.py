@@ -3,4 +3,7 @@ from portal.accounts.models import PasswordResetCode, User  # noqa: F401
 from portal.audit import AuditLog  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.organisations.models import Membership, Organisation  # noqa: F401
-from portal.trainings.models import Booking, Course, CourseText, TrainingSession, WaitlistEntry  # noqa: F401
+from portal.trainings.models import (  # noqa: F401
+    Booking, CalendarFeed, Course, CourseText, OutreachRequest, TrainingSession, WaitlistEntry,
+)
+from portal.trainings.materials.models import Material, MaterialVersion  # noqa: F401

@@ -14,7 +14,7 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from portal import create_app
 from portal.config import TestConfig
@@ -22,13 +22,27 @@ from portal.extensions import db
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+# Under pytest-xdist (`make test` runs two processes) each worker has its own PostgreSQL database.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def database_url(name: str) -> str:
     if name == "postgresql":
-        url = os.environ["TEST_DATABASE_URL"]
-        return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+        url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", os.environ["TEST_DATABASE_URL"])
+        return _worker_database(url) if WORKER else url
     return f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _worker_database(url: str) -> str:
+    """`test` becomes `test_gw0`, `test_gw1`...: made on first use, next to the one CI provides."""
+    base = make_url(url)
+    name = f"{base.database}_{WORKER}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgresql(url: str) -> None:

@@ -8,6 +8,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import MemberRole, Membership, MemberState, Organisation, OrgState
 from portal.trainings.models import Course, CourseText, TrainingSession
+from portal.trainings.services import reminder_time
 
 PASSWORD = "correct horse battery"
 _HASHES: dict = {}
@@ -104,6 +105,38 @@ class SessionFactory(Base):
     starts_at = factory.LazyFunction(lambda: future(7))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
     deadline = factory.LazyAttribute(lambda o: o.starts_at - timedelta(days=2))
+    remind_at = factory.LazyAttribute(lambda o: reminder_time(o.starts_at))
     venue = "Mission office, St John's Cathedral, Central"
     capacity = 10
     taken = 0
+
+
+# --- materials (DRID) ---
+
+from portal.trainings.materials.models import Material, MaterialVersion  # noqa: E402
+
+# The smallest beginnings that `filetype` tells apart by content.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+class MaterialFactory(Base):
+    class Meta:
+        model = Material
+
+    title = factory.Sequence(lambda n: f"Gabay {n}")
+    summary = ""
+    programme = "leap"
+    published = True
+
+
+class MaterialVersionFactory(Base):
+    """A version with a text only; files go through the service (they need a stored file)."""
+
+    class Meta:
+        model = MaterialVersion
+
+    material = factory.SubFactory(MaterialFactory)
+    language = "en"
+    title = ""
+    text = "Mga karapatan ng manggagawa."

@@ -4,15 +4,21 @@ A new endpoint without a row here fails `test_every_endpoint_has_a_row`. Codes: 
 the status expected; "login" is a redirect to the sign-in page.
 """
 from dataclasses import dataclass, field
+from io import BytesIO
 
 import pytest
 from flask import url_for
+from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.organisations.models import MemberState, OrgState
-from portal.trainings.models import Booking, BookingState, WaitlistEntry, WaitState
+from portal.trainings.materials import services as materials
+from portal.trainings.models import (
+    Booking, BookingState, CalendarFeed, OutreachRequest, WaitlistEntry, WaitState,
+)
 from tests.factories import (
-    MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory, future,
+    PDF_BYTES, MaterialFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory,
+    future,
 )
 from tests.helpers import csrf_token, sign_in
 
@@ -49,6 +55,10 @@ PENDING_ORG = lambda w: {"org_id": w.pending_org.id}  # noqa: E731
 SESSION = lambda w: {"session_id": w.ts.id}  # noqa: E731
 BOOKING = lambda w: {"booking_id": w.booking.id}  # noqa: E731
 ENTRY = lambda w: {"entry_id": w.entry.id}  # noqa: E731
+MATERIAL = lambda w: {"material_id": w.material.id}  # noqa: E731
+VERSION = lambda w: {"version_id": w.version.id}  # noqa: E731
+OUTREACH = lambda w: {"request_id": w.outreach.id}  # noqa: E731
+LEADERS = {"leader", "other_leader"}
 STAFF = {"staff"}
 
 MATRIX = [
@@ -95,14 +105,47 @@ MATRIX = [
     Row("trainings.leave", "POST", only(303, {"member", "staff"}), args=ENTRY),
     Row("trainings.accept", "POST", only(303, {"member", "staff"}), args=ENTRY),
     Row("trainings.mine", "GET", signed_in(200)),
+    Row("trainings.booking_ics", "GET", only(200, {"member", "leader", "staff"}), args=BOOKING),
+    Row("trainings.calendar_address", "POST", signed_in(303)),
+    Row("trainings.calendar_stop", "POST", signed_in(303)),
+    Row("trainings.feed", "GET", everyone(200), args=lambda w: {"token": w.feed.token}),
+    Row("trainings.outreach", "GET", only(200, LEADERS)),
+    Row("trainings.request_outreach", "GET", only(200, LEADERS)),
+    Row("trainings.request_outreach", "POST", only(422, LEADERS)),
+    Row("trainings.withdraw_outreach", "POST", only(303, {"leader"}), args=OUTREACH),
     Row("trainings_staff.sessions", "GET", only(200, STAFF)),
+    Row("trainings_staff.courses", "GET", only(200, STAFF)),
+    Row("trainings_staff.edit_course", "GET", only(200, STAFF), args=lambda w: {"course_id": w.ts.course_id}),
+    Row("trainings_staff.edit_course", "POST", only(422, STAFF), args=lambda w: {"course_id": w.ts.course_id}),
     Row("trainings_staff.new_course", "GET", only(200, STAFF)),
     Row("trainings_staff.new_course", "POST", only(422, STAFF)),
     Row("trainings_staff.new_session", "GET", only(200, STAFF)),
     Row("trainings_staff.new_session", "POST", only(422, STAFF)),
     Row("trainings_staff.cancel_session", "POST", only(303, STAFF), args=SESSION),
+    Row("trainings_staff.edit_session", "GET", only(200, STAFF), args=SESSION),
+    Row("trainings_staff.edit_session", "POST", only(422, STAFF), args=SESSION),
+    Row("trainings_staff.walk_in", "POST", only(422, STAFF), args=SESSION),
+    Row("trainings_staff.outreach_requests", "GET", only(200, STAFF)),
+    Row("trainings_staff.outreach_request", "GET", only(200, STAFF), args=OUTREACH),
+    Row("trainings_staff.accept_outreach", "POST", only(422, STAFF), args=OUTREACH),
+    Row("trainings_staff.decline_outreach", "POST", only(422, STAFF), args=OUTREACH),
     Row("trainings_staff.attendance", "GET", only(200, STAFF), args=SESSION),
     Row("trainings_staff.mark", "POST", only(303, STAFF), args=BOOKING, data=lambda w: {"present": "1"}),
+    Row("materials.index", "GET", everyone(200)),
+    Row("materials.show", "GET", everyone(200), args=MATERIAL),
+    Row("materials.download", "GET", everyone(200), args=VERSION),
+    Row("materials_staff.index", "GET", only(200, STAFF)),
+    Row("materials_staff.new", "GET", only(200, STAFF)),
+    Row("materials_staff.new", "POST", only(422, STAFF)),
+    Row("materials_staff.edit", "GET", only(200, STAFF), args=MATERIAL),
+    Row("materials_staff.edit", "POST", only(422, STAFF), args=MATERIAL),
+    Row("materials_staff.delete", "POST", only(303, STAFF), args=MATERIAL),
+    Row("materials_staff.new_version", "GET", only(200, STAFF), args=MATERIAL),
+    Row("materials_staff.new_version", "POST", only(422, STAFF), args=MATERIAL),
+    Row("materials_staff.edit_version", "GET", only(200, STAFF), args=VERSION),
+    Row("materials_staff.edit_version", "POST", only(422, STAFF), args=VERSION,
+        data=lambda w: {"url": "http://not-https.example"}),
+    Row("materials_staff.delete_version", "POST", only(303, STAFF), args=VERSION),
 ]
 
 
@@ -123,8 +166,18 @@ class World:
         full = SessionFactory(capacity=1, taken=1)
         self.entry = WaitlistEntry(session_id=full.id, user_id=self.member_m.user_id, state=WaitState.OFFERED,
                                    offer_expires_at=future(1))
-        db.session.add_all([self.booking, self.entry])
+        # Her calendar address, and the leader's request for a training at her organisation's place.
+        self.feed = CalendarFeed(user_id=self.member_m.user_id, token="a-private-calendar-token")
+        self.outreach = OutreachRequest(organisation_id=self.org.id, requested_by_id=self.leader.id, programme="leap",
+                                        language="fil", expected=20, sunday_1=future(14).date(),
+                                        sunday_2=future(21).date())
+        db.session.add_all([self.booking, self.entry, self.feed, self.outreach])
         db.session.commit()
+        # Materials: one of the course, in Filipino, with a file and a text version.
+        self.material = MaterialFactory(title="Gabay sa kontrata", course_id=self.ts.course_id)
+        self.version = materials.add_version(self.staff, self.material, "fil",
+                                             upload=FileStorage(BytesIO(PDF_BYTES), "gabay.pdf"),
+                                             text="Mga **karapatan** ng manggagawa.")
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
                       "leader": self.leader, "staff": self.staff}
 

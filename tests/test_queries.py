@@ -69,3 +69,38 @@ def test_staff_dashboard(app, client, count_queries):
     db.session.commit()
     many, html = measure(client, "/staff/", count_queries)
     assert ">1000<" in html and few == many
+
+
+def test_catalogue_pages_are_slices_of_one_order_with_the_same_queries(app, client, count_queries):
+    """The catalogue reads the next Sundays' sessions and the others in two parts (portal/trainings/queries.py):
+    every page, the one where the parts meet too, is a slice of one order (the next Sundays first, then by
+    time, then by id), and every page costs the same queries."""
+    import re
+    from datetime import timedelta
+
+    from portal.clock import aware, utcnow
+    from portal.trainings.models import TrainingSession
+    from portal.trainings.queries import next_sundays
+    from tests.factories import CourseFactory
+
+    course_id = CourseFactory().id
+    sundays = next_sundays(utcnow())
+    starts = [sundays[i % 4][0] + timedelta(hours=9 + 2 * (i % 3)) for i in range(25)]  # same hours: ties
+    starts += [utcnow() + timedelta(hours=1 + 13 * i) for i in range(35)]  # any day, Sundays included
+    db.session.execute(insert(TrainingSession), [dict(
+        course_id=course_id, starts_at=s, ends_at=s + timedelta(hours=2), deadline=s - timedelta(minutes=30),
+        venue="Hall", capacity=10, taken=0, state="scheduled") for s in starts])
+    db.session.commit()
+
+    def on_a_sunday(ts):
+        return any(a <= aware(ts.starts_at) < b for a, b in sundays)
+    expected = [ts.id for ts in sorted(db.session.query(TrainingSession).all(),
+                                       key=lambda ts: (not on_a_sunday(ts), aware(ts.starts_at), ts.id))]
+    shown, counts = [], []
+    for page in (1, 2, 3):
+        with count_queries() as counter:
+            html = client.get(f"/trainings/?page={page}").get_data(as_text=True)
+        counts.append(counter.count)
+        shown += [int(i) for i in re.findall(r'href="/trainings/(\d+)"', html)]
+    assert shown == expected
+    assert len(set(counts)) == 1, counts

@@ -1,5 +1,6 @@
 """Sign-in is rate-limited per account and per address; counters shared through Redis."""
 import os
+import re
 
 import pytest
 
@@ -42,7 +43,10 @@ def test_failed_sign_ins_are_limited_per_address(app, client):
     assert attempt(client, "someone.else@example.org", addr="10.9.9.9").status_code == 422
 
 
-REDIS = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")  # a database of its own: emptied
+# A database of its own, emptied by the test: one per pytest-xdist worker (15, 14, ...).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS = re.sub(r"/(\d+)$", lambda m: f"/{int(m.group(1)) - _WORKER}",
+               os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"))
 
 
 def redis_up():

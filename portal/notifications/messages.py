@@ -39,4 +39,23 @@ MESSAGES = {
         _l("A training was cancelled"),
         _l("%(course)s on %(when)s is cancelled. We are sorry. Look on the portal for other dates."),
     ),
+    "session_changed": (
+        _l("A training you booked has changed"),
+        _l("%(course)s is now on %(when)s at %(where)s. If you can no longer come, release your place "
+           "on the portal so that someone else can come."),
+    ),
+    "training_reminder": (
+        _l("Reminder: your training"),
+        _l("%(course)s is on %(when)s at %(where)s. If your day off is cancelled, release your place "
+           "on the portal so that someone else can come."),
+    ),
+    "outreach_accepted": (
+        _l("Your training request was accepted"),
+        _l("The Mission will give %(course)s for %(org)s on %(when)s. Sign in to book your members."),
+    ),
+    "outreach_declined": (
+        _l("Your training request was declined"),
+        _l("The Mission cannot give the training %(org)s asked for. Reason: %(reason)s. "
+           "Sign in to read more or ask again."),
+    ),
 }

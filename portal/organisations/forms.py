@@ -1,18 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.forms import REQUIRED
 from portal.organisations.models import (
     COMMUNITIES, DISTRICTS, MEMBER_ROLE_LABELS, ORG_LANGUAGES, REJECT_REASON_LABELS,
 )
-from portal.web.forms import Form, choices
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from portal.web.forms import Form, MultiCheckboxField, choices
 
 
 class OrganisationForm(Form):

@@ -5,10 +5,10 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts.forms import REQUIRED
-from portal.trainings.models import DELIVERY_LANGUAGES, PROGRAMMES
-from portal.web.forms import Form, choices
+from portal.clock import HK, aware
+from portal.trainings.models import DECLINE_REASON_LABELS, DELIVERY_LANGUAGES, PROGRAMMES
+from portal.web.forms import Form, MultiCheckboxField, choices
 
-HK = timezone(timedelta(hours=8))  # Hong Kong keeps no daylight saving time
 MAX_TEXT = _l("Write at most %(max)d characters.")
 
 
@@ -38,9 +38,19 @@ class CourseForm(Form):
     title_id = StringField(_l("Title in Bahasa Indonesia"), validators=[Optional(), Length(max=200, message=MAX_TEXT)])
     description_id = TextAreaField(_l("Description in Bahasa Indonesia"),
                                    validators=[Optional(), Length(max=4000, message=MAX_TEXT)])
+    prerequisites = MultiCheckboxField(_l("To be done first (optional)"), coerce=int, validators=[Optional()])
 
     def texts(self) -> dict:
         return {loc: (self[f"title_{loc}"].data, self[f"description_{loc}"].data) for loc in ("en", "fil", "id")}
+
+    @classmethod
+    def of(cls, course):
+        """Filled from the course (for the page; a POST reads the form)."""
+        data = {"programme": course.programme, "language": course.language,
+                "prerequisites": [c.id for c in course.prerequisites]}
+        for t in course.texts:
+            data[f"title_{t.locale}"], data[f"description_{t.locale}"] = t.title, t.description
+        return cls(**data)
 
 
 class SessionForm(Form):
@@ -69,3 +79,67 @@ class SessionForm(Form):
 
 class BookMembersForm(Form):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[InputRequired(REQUIRED)])
+
+
+class SessionEditForm(SessionForm):
+    """The same fields as a new session, but the course stays."""
+    course_id = None
+
+    @classmethod
+    def of(cls, ts):
+        """Filled from the session (for the page; a POST reads the form)."""
+        starts, ends = aware(ts.starts_at).astimezone(HK), aware(ts.ends_at).astimezone(HK)
+        days = max(0, min(60, (starts - aware(ts.deadline)).days))
+        return cls(date=starts.date(), start=starts.time(), end=ends.time(), venue=ts.venue,
+                   capacity=ts.capacity, deadline_days=days, per_org_cap=ts.per_org_cap)
+
+
+def _sunday(form, field):
+    if field.data is not None and field.data.weekday() != 6:
+        raise ValidationError(_l("Choose a Sunday."))
+
+
+class OutreachForm(Form):
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[InputRequired(REQUIRED)])
+    programme = SelectField(_l("Topic"), choices=choices(PROGRAMMES), validators=[InputRequired(REQUIRED)])
+    language = SelectField(_l("Language of the training"), choices=choices(DELIVERY_LANGUAGES),
+                           validators=[InputRequired(REQUIRED)])
+    expected = IntegerField(_l("How many people will come?"), validators=[
+        InputRequired(_l("Write a number.")), NumberRange(min=1, max=500, message=_l("Write a number from 1 to 500."))])
+    sunday_1 = DateField(_l("First choice of Sunday"), validators=[InputRequired(_l("Choose a date.")), _sunday])
+    sunday_2 = DateField(_l("Second choice of Sunday"), validators=[InputRequired(_l("Choose a date.")), _sunday])
+    sunday_3 = DateField(_l("Third choice of Sunday (optional)"), validators=[Optional(), _sunday])
+    note = TextAreaField(_l("Anything the Mission should know (optional)"),
+                         validators=[Optional(), Length(max=1000, message=MAX_TEXT)])
+
+
+class AcceptOutreachForm(Form):
+    course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired(REQUIRED)])
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    start = TimeField(_l("Starts at (Hong Kong time)"), validators=[InputRequired(_l("Choose a time."))])
+    end = TimeField(_l("Ends at (Hong Kong time)"), validators=[InputRequired(_l("Choose a time."))])
+    capacity = IntegerField(_l("Places"), validators=[
+        InputRequired(_l("Write a number.")), NumberRange(min=1, max=1000, message=_l("Write a number from 1 to 1000."))])
+    venue = StringField(_l("Venue (leave empty: at the organisation's own meeting place)"),
+                        validators=[Optional(), Length(max=200, message=MAX_TEXT)])
+
+    validate_end = SessionForm.validate_end
+
+    def validate_date(self, field):
+        if field.data and field.data <= datetime.now(HK).date():
+            raise ValidationError(_l("Choose a date after today."))
+
+    def times(self):
+        starts = datetime.combine(self.date.data, self.start.data, HK).astimezone(timezone.utc)
+        ends = datetime.combine(self.date.data, self.end.data, HK).astimezone(timezone.utc)
+        return starts, ends
+
+
+class DeclineOutreachForm(Form):
+    reason = SelectField(_l("Reason"), choices=choices(DECLINE_REASON_LABELS), validators=[InputRequired(REQUIRED)])
+    note = TextAreaField(_l("Note for the leader (optional)"), validators=[Optional(), Length(max=500, message=MAX_TEXT)])
+
+
+class WalkInForm(Form):
+    identifier = StringField(_l("Mobile number or e-mail of the person"),
+                             validators=[InputRequired(REQUIRED), Length(max=200, message=MAX_TEXT)])

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +27,14 @@ DELIVERY_LANGUAGES = {
 }
 
 
+# A course that must be done (attended) before another can be booked.
+course_prerequisites = db.Table(
+    "course_prerequisites",
+    db.Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("requires_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Course(db.Model):
     __tablename__ = "courses"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +43,10 @@ class Course(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     texts = relationship("CourseText", lazy="selectin", cascade="all, delete-orphan")
+    prerequisites = relationship("Course", secondary=course_prerequisites,
+                                 primaryjoin=lambda: Course.id == course_prerequisites.c.course_id,
+                                 secondaryjoin=lambda: Course.id == course_prerequisites.c.requires_id,
+                                 order_by=lambda: Course.id)
 
     def text(self, locale: str | None = None):
         """Title and description in the reader's language, else English, else any."""
@@ -84,6 +96,10 @@ class TrainingSession(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(20), default=SessionState.SCHEDULED, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When the reminder goes out: the Friday before a Sunday session, else two days before.
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Goes up with each change of time, place or state: calendars take a changed event by its SEQUENCE.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     course = relationship("Course", lazy="joined")
     organisation = relationship("Organisation", lazy="joined")
@@ -144,6 +160,7 @@ class Booking(db.Model):
     state: Mapped[str] = mapped_column(String(20), default=BookingState.BOOKED, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     session = relationship("TrainingSession", lazy="joined")
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
@@ -193,3 +210,90 @@ class WaitlistEntry(db.Model):
 
     def can(self, to: WaitState) -> bool:
         return WaitState(to) in WAIT_TRANSITIONS[WaitState(self.state)]
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar address: the token is the only key, and a new one revokes the old."""
+    __tablename__ = "calendar_feeds"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutreachState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"    # a session restricted to the organisation was created
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # by the leader
+
+
+OUTREACH_TRANSITIONS = {
+    OutreachState.PENDING: {OutreachState.ACCEPTED, OutreachState.DECLINED, OutreachState.WITHDRAWN},
+    OutreachState.ACCEPTED: set(),
+    OutreachState.DECLINED: set(),
+    OutreachState.WITHDRAWN: set(),
+}
+
+OUTREACH_LABELS = {
+    OutreachState.PENDING: _l("Waiting for the Mission"),
+    OutreachState.ACCEPTED: _l("Accepted: a session is planned"),
+    OutreachState.DECLINED: _l("Declined"),
+    OutreachState.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class DeclineReason(StrEnum):
+    """Standard reasons, so that the leader reads them in her own language."""
+    NO_TRAINER = "no_trainer"
+    TOO_FEW = "too_few"
+    OPEN_SESSION = "open_session"
+    OTHER = "other"
+
+
+DECLINE_REASON_LABELS = {
+    DeclineReason.NO_TRAINER: _l("No trainer is free on those Sundays"),
+    DeclineReason.TOO_FEW: _l("Too few people for a session at your place"),
+    DeclineReason.OPEN_SESSION: _l("A session on this topic is open to everyone soon: book it"),
+    DeclineReason.OTHER: _l("Please contact the Mission"),
+}
+
+
+class OutreachRequest(db.Model):
+    """A leader asks for a training at her organisation's Sunday spot."""
+    __tablename__ = "outreach_requests"
+    __table_args__ = (CheckConstraint("expected > 0", name="expected"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    programme: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(10))
+    expected: Mapped[int] = mapped_column(Integer)
+    sunday_1: Mapped[date] = mapped_column(Date)
+    sunday_2: Mapped[date] = mapped_column(Date)
+    sunday_3: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    state: Mapped[str] = mapped_column(String(20), default=OutreachState.PENDING, index=True)
+    decline_reason: Mapped[str | None] = mapped_column(String(20))
+    decline_note: Mapped[str | None] = mapped_column(String(500))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation = relationship("Organisation", lazy="joined")
+    session = relationship("TrainingSession")
+
+    @property
+    def sundays(self) -> list[date]:
+        return [d for d in (self.sunday_1, self.sunday_2, self.sunday_3) if d is not None]
+
+    def can(self, to: OutreachState) -> bool:
+        return OutreachState(to) in OUTREACH_TRANSITIONS[OutreachState(self.state)]
+
+    @property
+    def label(self):
+        return OUTREACH_LABELS[OutreachState(self.state)]
+
+    @property
+    def reason_label(self):
+        return DECLINE_REASON_LABELS.get(self.decline_reason, "") if self.decline_reason else ""

@@ -1,15 +1,24 @@
-from flask import abort, flash, request, url_for
+from flask import abort, flash, make_response, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.accounts.services import find_by_login
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.organisations.services import can_manage, memberships_for
-from portal.trainings import bp, queries, services, staff_bp
-from portal.trainings.forms import BookMembersForm, CatalogueFilterForm, CourseForm, SessionForm
-from portal.trainings.models import Booking, Course, TrainingSession, WaitlistEntry
+from portal.trainings import bp, calendar, queries, services, staff_bp
+from portal.trainings.forms import (
+    AcceptOutreachForm, BookMembersForm, CatalogueFilterForm, CourseForm, DeclineOutreachForm, OutreachForm,
+    SessionEditForm, SessionForm, WalkInForm,
+)
+from portal.trainings.materials.queries import for_course as materials_for_course
+from portal.trainings.models import (
+    Booking, CalendarFeed, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
+)
 from portal.web import DomainError, act, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
@@ -67,7 +76,7 @@ def _session_context(ts):
     members = {}
     for m in lead:
         members[m.organisation_id] = [x for x in _active_members(m.organisation_id) if x.user_id != current_user.id]
-    return dict(ts=ts, booking=booking, entry=entry, position=services.position(entry) if entry and
+    return dict(ts=ts, booking=booking, entry=entry, materials=materials_for_course(ts.course_id), position=services.position(entry) if entry and
                 entry.state == "waiting" else None, waiting=queries.waiting_counts([ts.id]).get(ts.id, 0),
                 lead=lead, members=members, form=EmptyForm())
 
@@ -124,7 +133,7 @@ def book_members(session_id):
         flash(_("Full, so on the waiting list: %(names)s.", names=", ".join(p.name for p in result["waiting"])),
               "info")
     for person, message in result["refused"]:
-        flash(f"{person.name}: {message}", "error")
+        flash(_("Not booked: %(name)s. %(reason)s", name=person.name, reason=message), "error")
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
 
@@ -163,10 +172,111 @@ def _on_entry(entry_id, action, done):
 @login_required
 def mine():
     bookings = queries.my_bookings(current_user)
-    org_ids = [m.organisation_id for m in memberships_for(current_user) if m.is_manager]
+    managed = [m for m in memberships_for(current_user) if m.is_manager]
+    org_ids = [m.organisation_id for m in managed]
     return render("trainings/mine.html", bookings=bookings, waiting=queries.my_waiting(current_user),
                   org_bookings={oid: queries.org_bookings(oid) for oid in org_ids[:5]},
-                  orgs={oid: db.session.get(Organisation, oid) for oid in org_ids[:5]}, form=EmptyForm())
+                  orgs={oid: db.session.get(Organisation, oid) for oid in org_ids[:5]}, form=EmptyForm(),
+                  feed=db.session.get(CalendarFeed, current_user.id),
+                  outreach=any(m.organisation.state == "approved" for m in managed))
+
+
+# --- calendar ---
+
+def _ics(body: bytes, filename: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/bookings/<int:booking_id>/calendar.ics")
+@login_required
+def booking_ics(booking_id):
+    booking = get_or_404(Booking, booking_id)
+    require(services.can_act_on(current_user, booking.user_id, booking.organisation_id))
+    return _ics(calendar.booking_ics(booking, str(get_locale())), f"training-{booking.session_id}.ics")
+
+
+@bp.post("/calendar")
+@login_required
+def calendar_address():
+    if EmptyForm().validate_on_submit():
+        renew = request.form.get("renew") == "1"
+        services.calendar_feed(current_user, renew=renew)
+        flash(_("Your new calendar address is ready. The old one no longer works.") if renew
+              else _("Your calendar address is ready. Add it to the calendar on your phone."), "success")
+    return redirect_to(url_for("trainings.mine") + "#calendar")
+
+
+@bp.post("/calendar/stop")
+@login_required
+def calendar_stop():
+    if EmptyForm().validate_on_submit():
+        services.stop_calendar_feed(current_user)
+        flash(_("Your calendar address no longer works."), "success")
+    return redirect_to(url_for("trainings.mine") + "#calendar")
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token):
+    """The private feed: the token is the key, so no sign-in (calendar apps cannot sign in)."""
+    owner = services.feed_owner(token)
+    if owner is None:
+        abort(404)
+    return _ics(calendar.feed_ics(owner, owner.locale or "en"), "trainings.ics")
+
+
+# --- outreach: a training at the organisation's Sunday spot ---
+
+def _managed_orgs():
+    return [m.organisation for m in memberships_for(current_user)
+            if m.is_manager and m.organisation.state == "approved"]
+
+
+@bp.get("/outreach")
+@login_required
+def outreach():
+    orgs = _managed_orgs()
+    require(bool(orgs))
+    requests = db.session.scalars(select(OutreachRequest).where(
+        OutreachRequest.organisation_id.in_([o.id for o in orgs]))
+        .order_by(OutreachRequest.created_at.desc()).limit(50)).all()
+    return render("trainings/outreach.html", requests=requests, form=EmptyForm())
+
+
+@bp.route("/outreach/new", methods=["GET", "POST"])
+@login_required
+def request_outreach():
+    orgs = _managed_orgs()
+    require(bool(orgs))
+    form = OutreachForm()
+    form.organisation_id.choices = [(o.id, o.name) for o in orgs]
+    error = None
+    if form.validate_on_submit():
+        org = next(o for o in orgs if o.id == form.organisation_id.data)
+        try:
+            services.request_outreach(current_user, org, form.programme.data, form.language.data,
+                                      form.expected.data, [form.sunday_1.data, form.sunday_2.data, form.sunday_3.data],
+                                      form.note.data or "")
+        except DomainError as e:
+            db.session.rollback()
+            error = e.message
+        else:
+            flash(_("Your request was sent to the Mission. We will answer through the portal."), "success")
+            return redirect_to(url_for("trainings.outreach"))
+    return render_form("trainings/outreach_form.html", form=form, error=error)
+
+
+@bp.post("/outreach/<int:request_id>/withdraw")
+@login_required
+def withdraw_outreach(request_id):
+    req = get_or_404(OutreachRequest, request_id)
+    require(can_manage(current_user, req.organisation))
+    if EmptyForm().validate_on_submit():
+        act(services.withdraw_outreach, current_user, req, done=_("Your request was withdrawn."))
+    return redirect_to(url_for("trainings.outreach"))
 
 
 # --- staff ---
@@ -183,19 +293,57 @@ def sessions():
     return render("trainings/staff_sessions.html", page=page)
 
 
+@staff_bp.get("/courses")
+def courses():
+    page = paginate(select(Course).order_by(Course.id.desc()))
+    return render("trainings/staff_courses.html", page=page)
+
+
+def _course_choices(form, course=None):
+    form.prerequisites.choices = [(c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.id))
+                                  if course is None or c.id != course.id]
+
+
 @staff_bp.route("/courses/new", methods=["GET", "POST"])
 def new_course():
     form = CourseForm()
+    _course_choices(form)
     error = None
     if form.validate_on_submit():
         try:
-            course = services.create_course(current_user, form.programme.data, form.language.data, form.texts())
+            course = services.create_course(current_user, form.programme.data, form.language.data, form.texts(),
+                                            _chosen_courses(form))
         except DomainError as e:
+            db.session.rollback()
             error = e.message
         else:
             flash(_("The course was created. Now add a session."), "success")
             return redirect_to(url_for("trainings_staff.new_session", course=course.id))
     return render_form("trainings/course_form.html", form=form, error=error)
+
+
+@staff_bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+def edit_course(course_id):
+    course = get_or_404(Course, course_id)
+    form = CourseForm() if request.method == "POST" else CourseForm.of(course)
+    _course_choices(form, course)
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.update_course(current_user, course, form.programme.data, form.language.data, form.texts(),
+                                   _chosen_courses(form))
+        except DomainError as e:
+            db.session.rollback()
+            error = e.message
+            course = db.session.get(Course, course_id)
+        else:
+            flash(_("The course was changed."), "success")
+            return redirect_to(url_for("trainings_staff.courses"))
+    return render_form("trainings/course_form.html", form=form, error=error, course=course)
+
+
+def _chosen_courses(form) -> list[Course]:
+    return [c for c in (db.session.get(Course, i) for i in form.prerequisites.data or []) if c is not None]
 
 
 @staff_bp.route("/sessions/new", methods=["GET", "POST"])
@@ -225,10 +373,55 @@ def cancel_session(session_id):
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
 
+@staff_bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit_session(session_id):
+    ts = get_or_404(TrainingSession, session_id)
+    form = SessionEditForm() if request.method == "POST" else SessionEditForm.of(ts)
+    error = None
+    if form.validate_on_submit():
+        starts, ends, deadline = form.times()
+        try:
+            told = services.update_session(current_user, ts, starts, ends, form.capacity.data, deadline,
+                                           venue=form.venue.data, per_org_cap=form.per_org_cap.data)
+        except DomainError as e:
+            db.session.rollback()
+            error = e.message
+            ts = db.session.get(TrainingSession, session_id)
+        else:
+            flash(ngettext("The session was changed; %(num)d person was told.",
+                           "The session was changed; %(num)d people were told.", told), "success")
+            return redirect_to(url_for("trainings.show", session_id=session_id))
+    return render_form("trainings/session_form.html", form=form, error=error, ts=ts)
+
+
 @staff_bp.get("/sessions/<int:session_id>/attendance")
 def attendance(session_id):
     ts = get_or_404(TrainingSession, session_id)
-    return render("trainings/attendance.html", ts=ts, bookings=queries.attendance_list(ts.id), form=EmptyForm())
+    return render("trainings/attendance.html", ts=ts, bookings=queries.attendance_list(ts.id), form=EmptyForm(),
+                  walk_in=WalkInForm())
+
+
+@staff_bp.post("/sessions/<int:session_id>/walk-in")
+def walk_in(session_id):
+    ts = get_or_404(TrainingSession, session_id)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        person = find_by_login(form.identifier.data)
+        if person is None:
+            form.identifier.errors.append(_("Nobody is registered with this number or e-mail. "
+                                            "Ask the person to register first."))
+        else:
+            try:
+                services.add_walk_in(current_user, ts, person)
+            except DomainError as e:
+                db.session.rollback()
+                form.identifier.errors.append(str(e.message))
+            else:
+                flash(_("%(name)s was added as present.", name=person.name), "success")
+                return redirect_to(url_for("trainings_staff.attendance", session_id=session_id))
+        ts = db.session.get(TrainingSession, session_id)
+    return render("trainings/attendance.html", "walk_in", status=422, ts=ts,
+                  bookings=queries.attendance_list(ts.id), form=EmptyForm(), walk_in=form)
 
 
 @staff_bp.post("/bookings/<int:booking_id>/attendance")
@@ -245,3 +438,53 @@ def mark(booking_id):
         db.session.refresh(booking)
         return render("trainings/attendance.html", "row", b=booking, form=EmptyForm())
     return redirect_to(url_for("trainings_staff.attendance", session_id=booking.session_id))
+
+
+@staff_bp.get("/outreach")
+def outreach_requests():
+    state = request.args.get("state", OutreachState.PENDING)
+    if state not in set(OutreachState):
+        state = OutreachState.PENDING
+    page = paginate(select(OutreachRequest).where(OutreachRequest.state == state)
+                    .order_by(OutreachRequest.sunday_1, OutreachRequest.id))
+    return render("trainings/staff_outreach.html", page=page, state=state)
+
+
+def _outreach_forms(req, accept=None, decline=None):
+    accept = accept or AcceptOutreachForm(formdata=None, date=req.sunday_1, capacity=req.expected)
+    accept.course_id.choices = [(c.id, c.title) for c in db.session.scalars(
+        select(Course).order_by((Course.programme == req.programme).desc(), Course.id.desc()))]
+    return dict(req=req, accept=accept, decline=decline or DeclineOutreachForm(formdata=None))
+
+
+@staff_bp.get("/outreach/<int:request_id>")
+def outreach_request(request_id):
+    req = get_or_404(OutreachRequest, request_id)
+    return render("trainings/staff_outreach_request.html", **_outreach_forms(req))
+
+
+@staff_bp.post("/outreach/<int:request_id>/accept")
+def accept_outreach(request_id):
+    req = get_or_404(OutreachRequest, request_id)
+    context = _outreach_forms(req, accept=AcceptOutreachForm())
+    form = context["accept"]
+    if not form.validate_on_submit():
+        return render("trainings/staff_outreach_request.html", "accept_form", status=422, **context)
+    starts, ends = form.times()
+    if act(services.accept_outreach, current_user, req, db.session.get(Course, form.course_id.data), starts, ends,
+           form.capacity.data, form.venue.data,
+           done=_("The session was created for this organisation and the leader was told.")):
+        return redirect_to(url_for("trainings.show", session_id=req.session_id))
+    return redirect_to(url_for("trainings_staff.outreach_request", request_id=request_id))
+
+
+@staff_bp.post("/outreach/<int:request_id>/decline")
+def decline_outreach(request_id):
+    req = get_or_404(OutreachRequest, request_id)
+    context = _outreach_forms(req, decline=DeclineOutreachForm())
+    form = context["decline"]
+    if not form.validate_on_submit():
+        return render("trainings/staff_outreach_request.html", "decline_form", status=422, **context)
+    act(services.decline_outreach, current_user, req, form.reason.data, form.note.data or "",
+        done=_("The request was declined and the leader was told."))
+    return redirect_to(url_for("trainings_staff.outreach_request", request_id=request_id))

@@ -8,21 +8,25 @@ constraint keeps `taken <= capacity` in the database whatever happens above it.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import secrets
+from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import format_datetime
+from babel.lists import format_list
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
 from portal.audit import record
-from portal.clock import aware, utcnow
+from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.organisations.services import can_manage
 from portal.trainings.models import (
-    HOLDS_SEAT, Booking, BookingState, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState,
+    HOLDS_SEAT, Booking, BookingState, CalendarFeed, Course, CourseText, DeclineReason, OutreachRequest,
+    OutreachState, SessionState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import DomainError, NotAllowed
 
@@ -74,6 +78,26 @@ class StateChanged(DomainError):
     message = _l("This was already changed. The page is now up to date.")
 
 
+class SessionOver(DomainError):
+    message = _l("This session is over or cancelled; it can no longer be changed.")
+
+
+class BelowTaken(DomainError):
+    message = _l("More places are already taken than that. Cancel bookings first, or keep more places.")
+
+
+class PrerequisiteMissing(DomainError):
+    message = _l("This training is for people who have done another course first.")
+
+
+class PrerequisiteLoop(DomainError):
+    message = _l("A course cannot require itself, or a course that requires it.")
+
+
+class NotSundays(DomainError):
+    message = _l("Choose Sundays from next week on, each one different.")
+
+
 # --- texts for messages, rendered in the recipient's language by the outbox ---
 
 class _InLocale:
@@ -92,6 +116,10 @@ def _title(ts: TrainingSession):
 
 def _when(dt: datetime):
     return _InLocale(lambda: format_datetime(aware(dt), "EEE d MMM, HH:mm"))
+
+
+def _where(ts: TrainingSession):
+    return _InLocale(lambda: ts.venue or _("your organisation's meeting place"))
 
 
 # --- who may do what ---
@@ -126,36 +154,152 @@ def can_act_on(actor, person_id: int, org_id: int | None) -> bool:
 
 # --- courses and sessions (staff) ---
 
-def create_course(staff, programme: str, language: str, texts: dict[str, tuple[str, str]]) -> Course:
+def create_course(staff, programme: str, language: str, texts: dict[str, tuple[str, str]],
+                  prerequisites: list[Course] = ()) -> Course:
     if not is_staff(staff):
         raise NotAllowed()
     course = Course(programme=programme, language=language)
-    for locale, (title, description) in texts.items():
-        if title and title.strip():
-            course.texts.append(CourseText(locale=locale, title=title.strip(), description=(description or "").strip()))
-    if not course.texts:
-        raise DomainError(_l("Give the course a title in at least one language."))
+    _set_texts(course, texts)
+    course.prerequisites = list(prerequisites)
     db.session.add(course)
     db.session.flush()
-    record(staff, "course.created", course)
+    record(staff, "course.created", course, {"prerequisites": [c.id for c in prerequisites]})
     db.session.commit()
     return course
 
 
+def update_course(staff, course: Course, programme: str, language: str, texts: dict[str, tuple[str, str]],
+                  prerequisites: list[Course] = ()) -> Course:
+    if not is_staff(staff):
+        raise NotAllowed()
+    _check_no_loop(course, prerequisites)
+    course.programme, course.language = programme, language
+    _set_texts(course, texts)
+    course.prerequisites = list(prerequisites)
+    record(staff, "course.updated", course, {"prerequisites": [c.id for c in prerequisites]})
+    db.session.commit()
+    return course
+
+
+def _set_texts(course: Course, texts: dict[str, tuple[str, str]]) -> None:
+    """A title per language; a language left without a title loses its text."""
+    by_locale = {t.locale: t for t in course.texts}
+    for locale, (title, description) in texts.items():
+        title, description = (title or "").strip(), (description or "").strip()
+        if title and locale in by_locale:
+            by_locale[locale].title, by_locale[locale].description = title, description
+        elif title:
+            course.texts.append(CourseText(locale=locale, title=title, description=description))
+        elif locale in by_locale:
+            course.texts.remove(by_locale[locale])
+    if not course.texts:
+        raise DomainError(_l("Give the course a title in at least one language."))
+
+
+def _check_no_loop(course: Course, prerequisites) -> None:
+    seen, todo = set(), list(prerequisites)
+    while todo:
+        c = todo.pop()
+        if c.id == course.id:
+            raise PrerequisiteLoop()
+        if c.id not in seen:
+            seen.add(c.id)
+            todo.extend(c.prerequisites)
+
+
 def create_session(staff, course: Course, starts_at: datetime, ends_at: datetime, capacity: int,
                    deadline: datetime | None = None, venue: str = "", per_org_cap: int | None = None,
-                   organisation_id: int | None = None) -> TrainingSession:
+                   organisation_id: int | None = None, commit: bool = True) -> TrainingSession:
     if not is_staff(staff):
         raise NotAllowed()
     _check_times(starts_at, ends_at, deadline)
     ts = TrainingSession(course=course, starts_at=starts_at, ends_at=ends_at,
                          deadline=deadline or starts_at - timedelta(days=2), venue=(venue or "").strip(),
-                         capacity=capacity, taken=0, per_org_cap=per_org_cap, organisation_id=organisation_id)
+                         capacity=capacity, taken=0, per_org_cap=per_org_cap, organisation_id=organisation_id,
+                         remind_at=reminder_time(starts_at))
     db.session.add(ts)
     db.session.flush()
     record(staff, "session.created", ts, {"capacity": capacity})
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return ts
+
+
+def update_session(staff, ts: TrainingSession, starts_at: datetime, ends_at: datetime, capacity: int,
+                   deadline: datetime, venue: str = "", per_org_cap: int | None = None) -> int:
+    """Change a session. Everyone booked, or holding an offer, is told of a new time or place.
+    More places go at once to the waiting list; fewer than are taken is refused. Returns how many were told."""
+    if not is_staff(staff):
+        raise NotAllowed()
+    ts = _lock(ts.id)
+    if ts.state != SessionState.SCHEDULED or ts.is_past:
+        raise SessionOver()
+    _check_times(starts_at, ends_at, deadline)
+    if capacity < ts.taken:
+        raise BelowTaken()
+    venue = (venue or "").strip()
+    moved = aware(ts.starts_at) != starts_at or aware(ts.ends_at) != ends_at
+    changed = [name for name, old, new in (
+        ("time", moved, False), ("venue", ts.venue, venue), ("capacity", ts.capacity, capacity),
+        ("deadline", aware(ts.deadline), deadline), ("per_org_cap", ts.per_org_cap, per_org_cap)) if old != new]
+    if not changed:
+        return 0
+    ts.starts_at, ts.ends_at, ts.deadline, ts.venue = starts_at, ends_at, deadline, venue
+    ts.capacity, ts.per_org_cap, ts.remind_at = capacity, per_org_cap, reminder_time(starts_at)
+    if moved or "venue" in changed:
+        ts.version += 1
+    db.session.flush()
+    _fill_from_waitlist(ts)
+    told = 0
+    if moved or "venue" in changed:
+        booked = db.session.scalars(select(Booking).where(
+            Booking.session_id == ts.id, Booking.state == BookingState.BOOKED)).all()
+        offered = db.session.scalars(select(WaitlistEntry).where(
+            WaitlistEntry.session_id == ts.id, WaitlistEntry.state == WaitState.OFFERED)).all()
+        for person in [b.user for b in booked] + [w.user for w in offered]:
+            queue(person, "session_changed", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
+            told += 1
+        if moved:  # the reminder goes out again before the new date
+            for b in booked:
+                b.reminded_at = None
+    record(staff, "session.updated", ts, {"changed": changed, "told": told})
+    db.session.commit()
+    return told
+
+
+def reminder_time(starts_at: datetime) -> datetime:
+    """The Friday before a Sunday session, at 10:00 in Hong Kong; any other day, two days before."""
+    local = aware(starts_at).astimezone(HK)
+    if local.weekday() == 6:
+        return datetime.combine(local.date() - timedelta(days=2), time(10), HK).astimezone(timezone.utc)
+    return aware(starts_at) - timedelta(days=2)
+
+
+def send_reminders(limit: int = 500) -> int:
+    """Remind everyone booked whose session's reminder time has come, once. Someone who booked after
+    that time had her confirmation just before: she is not reminded again."""
+    now = utcnow()
+    due = db.session.scalars(select(Booking).join(TrainingSession, Booking.session_id == TrainingSession.id).where(
+        TrainingSession.state == SessionState.SCHEDULED, TrainingSession.remind_at <= now,
+        TrainingSession.starts_at > now, Booking.state == BookingState.BOOKED, Booking.reminded_at.is_(None))
+        .order_by(Booking.session_id, Booking.id).limit(limit)).all()
+    sent: dict[int, int] = {}
+    for b in due:
+        ts = b.session
+        if aware(b.created_at) < aware(ts.remind_at):
+            queue(b.user, "training_reminder", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
+            sent[ts.id] = sent.get(ts.id, 0) + 1
+        b.reminded_at = now
+    for session_id, n in sent.items():
+        record(None, "session.reminded", db.session.get(TrainingSession, session_id), {"told": n})
+    db.session.commit()
+    return sum(sent.values())
+
+
+def reminders_job() -> str | None:
+    """The worker's periodic job."""
+    n = send_reminders()
+    return f"Trainings: {n} reminders written to the outbox." if n else None
 
 
 def cancel_session(staff, ts: TrainingSession) -> int:
@@ -166,6 +310,7 @@ def cancel_session(staff, ts: TrainingSession) -> int:
     if ts.state == SessionState.CANCELLED:
         raise StateChanged()
     ts.state = SessionState.CANCELLED
+    ts.version += 1
     told = 0
     for b in db.session.scalars(select(Booking).where(Booking.session_id == ts.id, Booking.state == BookingState.BOOKED)):
         b.state = BookingState.CANCELLED
@@ -194,6 +339,7 @@ def book(actor, ts: TrainingSession, person: User, org: Organisation | None = No
     existing = db.session.scalar(select(Booking).where(Booking.session_id == ts.id, Booking.user_id == person.id))
     if existing is not None and existing.active:
         raise AlreadyBooked()
+    _check_prerequisites(ts, person)
     _check_clash(ts, person)
     if _waiting_count(ts) > 0:  # seats freed while people wait go to them, through offers
         raise SessionFull()
@@ -296,6 +442,7 @@ def join_waitlist(actor, ts: TrainingSession, person: User, org: Organisation | 
         raise AlreadyBooked()
     if ts.taken < ts.capacity and _waiting_count(ts) == 0:
         raise NotFullYet()
+    _check_prerequisites(ts, person)
     entry = db.session.scalar(select(WaitlistEntry).where(
         WaitlistEntry.session_id == ts.id, WaitlistEntry.user_id == person.id))
     if entry is not None and entry.state in (WaitState.WAITING, WaitState.OFFERED):
@@ -385,6 +532,8 @@ def expire_offers_job() -> str | None:
 
 def _lock(session_id: int) -> TrainingSession:
     """Begin the transaction that may change seats: IMMEDIATE on SQLite, a row lock on PostgreSQL."""
+    if db.session.new or db.session.dirty or db.session.deleted:  # never commit a caller's half-done change
+        raise RuntimeError("_lock() must begin the transaction: unsaved changes are pending")
     db.session.commit()  # end the request's read transaction, so the next one begins as we ask
     db.session.connection(execution_options={"sqlite_immediate": True})
     ts = db.session.scalar(select(TrainingSession).where(TrainingSession.id == session_id)
@@ -420,6 +569,13 @@ def _free_seat(ts: TrainingSession) -> None:
     record(None, "waitlist.offered", nxt, {"session_id": ts.id})
     queue(nxt.user, "seat_offered", course=_title(ts), when=_when(ts.starts_at),
           until=_when(nxt.offer_expires_at))
+
+
+def _fill_from_waitlist(ts: TrainingSession) -> None:
+    """Places free while people wait (more places were added): each goes to the next in line as an offer."""
+    while ts.taken < ts.capacity and _waiting_count(ts) > 0:
+        _take_seat(ts)
+        _free_seat(ts)  # the seat just taken is offered to the first in line
 
 
 def offer_deadline(ts: TrainingSession, now: datetime) -> datetime:
@@ -468,6 +624,21 @@ def _check_bookable(ts, person, org, for_waitlist=False):
             raise OrgCapReached()
 
 
+def _check_prerequisites(ts, person):
+    """She has attended a session of every course this one requires."""
+    needed = ts.course.prerequisites
+    if not needed:
+        return
+    done = set(db.session.scalars(select(TrainingSession.course_id).join(Booking, Booking.session_id == TrainingSession.id)
+                                  .where(Booking.user_id == person.id, Booking.state == BookingState.ATTENDED,
+                                         TrainingSession.course_id.in_([c.id for c in needed]))))
+    missing = [c for c in needed if c.id not in done]
+    if missing:
+        raise PrerequisiteMissing(_l("This training is for people who have done this first: %(courses)s.",
+                                     courses=_InLocale(lambda: format_list([c.title for c in missing],
+                                                                           locale=str(get_locale())))))
+
+
 def _check_clash(ts, person):
     clash = db.session.scalar(select(Booking.id).join(TrainingSession, Booking.session_id == TrainingSession.id).where(
         Booking.user_id == person.id, Booking.state == BookingState.BOOKED, TrainingSession.id != ts.id,
@@ -484,3 +655,113 @@ def _check_times(starts_at, ends_at, deadline):
         raise DomainError(_l("The start must be in the future."))
     if deadline is not None and deadline > starts_at:
         raise DomainError(_l("The booking deadline must be before the start."))
+
+
+# --- the private calendar address ---
+
+def calendar_feed(user: User, renew: bool = False) -> CalendarFeed:
+    """Her calendar address, made on first asking; renewing it makes the old address stop working."""
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        db.session.add(feed)
+        record(user, "calendar.created", user)
+    elif renew:
+        feed.token, feed.created_at = secrets.token_urlsafe(32), utcnow()
+        record(user, "calendar.renewed", user)
+    db.session.commit()
+    return feed
+
+
+def stop_calendar_feed(user: User) -> None:
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is not None:
+        db.session.delete(feed)
+        record(user, "calendar.stopped", user)
+        db.session.commit()
+
+
+def feed_owner(token: str) -> User | None:
+    if not token or len(token) > 64:
+        return None
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
+    return db.session.get(User, feed.user_id) if feed else None
+
+
+# --- outreach: a training at the organisation's own Sunday spot ---
+
+def can_request_outreach(user, org: Organisation) -> bool:
+    return org.state == "approved" and can_manage(user, org)
+
+
+def request_outreach(actor, org: Organisation, programme: str, language: str, expected: int,
+                     sundays: list[date], note: str = "") -> OutreachRequest:
+    if not can_request_outreach(actor, org):
+        raise NotAllowed()
+    today = utcnow().astimezone(HK).date()
+    days = [d for d in sundays if d is not None]
+    if not 2 <= len(days) <= 3 or len(set(days)) != len(days) or any(d.weekday() != 6 or d <= today for d in days):
+        raise NotSundays()
+    days.sort()
+    req = OutreachRequest(organisation_id=org.id, requested_by_id=actor.id, programme=programme, language=language,
+                          expected=expected, sunday_1=days[0], sunday_2=days[1],
+                          sunday_3=days[2] if len(days) > 2 else None, note=(note or "").strip())
+    db.session.add(req)
+    db.session.flush()
+    record(actor, "outreach.requested", req, {"organisation_id": org.id})
+    db.session.commit()
+    return req
+
+
+def withdraw_outreach(actor, req: OutreachRequest) -> OutreachRequest:
+    if not can_manage(actor, req.organisation):
+        raise NotAllowed()
+    _decide_outreach(req, OutreachState.WITHDRAWN, actor)
+    record(actor, "outreach.withdrawn", req)
+    db.session.commit()
+    return req
+
+
+def accept_outreach(staff, req: OutreachRequest, course: Course, starts_at: datetime, ends_at: datetime,
+                    capacity: int, venue: str = "") -> TrainingSession:
+    """Create the session, for this organisation's members only, and tell the leader who asked."""
+    if not is_staff(staff):
+        raise NotAllowed()
+    _check_times(starts_at, ends_at, None)
+    _decide_outreach(req, OutreachState.ACCEPTED, staff)
+    ts = create_session(staff, course, starts_at, ends_at, capacity, venue=venue,
+                        organisation_id=req.organisation_id, commit=False)
+    req.session_id = ts.id
+    record(staff, "outreach.accepted", req, {"session_id": ts.id})
+    leader = db.session.get(User, req.requested_by_id) if req.requested_by_id else None
+    if leader is not None:
+        queue(leader, "outreach_accepted", org=req.organisation.name, course=_title(ts), when=_when(ts.starts_at))
+    db.session.commit()
+    return ts
+
+
+def decline_outreach(staff, req: OutreachRequest, reason: str, note: str = "") -> OutreachRequest:
+    if not is_staff(staff):
+        raise NotAllowed()
+    reason = DeclineReason(reason)
+    _decide_outreach(req, OutreachState.DECLINED, staff)
+    req.decline_reason, req.decline_note = reason, (note or "").strip() or None
+    record(staff, "outreach.declined", req, {"reason": str(reason)})
+    leader = db.session.get(User, req.requested_by_id) if req.requested_by_id else None
+    if leader is not None:
+        queue(leader, "outreach_declined", org=req.organisation.name, reason=_InLocale(lambda: str(req.reason_label)))
+    db.session.commit()
+    return req
+
+
+def _decide_outreach(req: OutreachRequest, to: OutreachState, actor) -> None:
+    """One conditional UPDATE, so two people answering at once cannot both succeed."""
+    if not req.can(to):
+        raise StateChanged()
+    done = db.session.execute(update(OutreachRequest).where(
+        OutreachRequest.id == req.id, OutreachRequest.state == OutreachState.PENDING)
+        .values(state=to, decided_at=utcnow(), decided_by_id=actor.id)).rowcount
+    if not done:
+        db.session.rollback()
+        raise StateChanged()
+    db.session.refresh(req)

@@ -104,3 +104,62 @@ def test_double_clicks_on_a_slow_connection_do_each_thing_once(live_server, brow
         assert count(AuditLog, AuditLog.action == "membership.accepted") == 1
         db.session.remove()
     assert problems == [], problems
+
+
+
+def test_trainings_double_clicked_on_a_slow_connection(live_server, browser):
+    """Book, cancel, book members and mark attendance, each double-clicked: each happens once and
+    the person sees that it worked, not a complaint about the second click."""
+    from portal.trainings.models import Booking, BookingState
+    from tests.factories import PASSWORD as FACTORY_PASSWORD
+    from tests.factories import MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory
+    base, app = live_server.url, live_server.app
+    with app.app_context():
+        org = OrganisationFactory()
+        member = MembershipFactory(organisation=org).user
+        ana, staff, ts = UserFactory(), StaffFactory(), SessionFactory(capacity=5)
+        logins = {k: (u.email or u.phone) for k, u in dict(leader=org.created_by, ana=ana, staff=staff).items()}
+        ana_id, member_id, member_name, session_id = ana.id, member.id, member.name, ts.id
+        db.session.remove()
+    url = f"{base}/trainings/{session_id}"
+    context, page, problems = slow_page(browser)
+
+    def login(who):
+        helpers.sign_in(page, base, logins[who], FACTORY_PASSWORD, double=True)
+
+    login("ana")
+    page.goto(url)
+    page.get_by_role("button", name="Book my place").dblclick()
+    expect(page.locator(".flash").first).to_contain_text("You are booked")
+    expect(page.locator(".flash.error")).to_have_count(0)
+    page.get_by_role("button", name="Cancel my place").dblclick()
+    expect(page.locator(".flash").first).to_contain_text("The place is released")
+    expect(page.locator(".flash.error")).to_have_count(0)
+    sign_out(page)
+
+    login("leader")
+    page.goto(url)
+    page.get_by_label(member_name).check()
+    page.get_by_role("button", name="Book the chosen members").dblclick()
+    expect(page.locator(".flash").first).to_contain_text("Booked:")
+    expect(page.locator(".flash.error")).to_have_count(0)
+    sign_out(page)
+
+    with app.app_context():
+        booking_id = db.session.scalar(select(Booking.id).where(Booking.user_id == member_id))
+        db.session.remove()
+    login("staff")
+    page.goto(f"{base}/staff/trainings/sessions/{session_id}/attendance")
+    page.locator(f"#booking-{booking_id} button").first.dblclick()
+    expect(page.locator(f"#booking-{booking_id} .tag")).to_have_text("Attended")
+    context.close()
+
+    with app.app_context():
+        rows = db.session.scalars(select(Booking).order_by(Booking.id)).all()
+        assert [(b.user_id, b.state) for b in rows] == [(ana_id, BookingState.CANCELLED),
+                                                        (member_id, BookingState.ATTENDED)]
+        count = lambda action: db.session.scalar(  # noqa: E731
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == action))
+        assert (count("booking.booked"), count("booking.cancelled"), count("booking.attended")) == (2, 1, 1)
+        db.session.remove()
+    assert problems == [], problems

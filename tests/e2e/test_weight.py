@@ -61,11 +61,13 @@ def sign_in_api(context, base, login):
 
 PAGES = {
     "anonymous": ["main.home", "accounts.login", "accounts.register", "organisations.register",
-                  "accounts.reset_request", "trainings.catalogue", "trainings.show"],
+                  "accounts.reset_request", "trainings.catalogue", "trainings.show", "materials.index",
+                  "materials.show"],
     "member": ["main.home", "organisations.mine", "organisations.show", "organisations.join", "accounts.account",
                "trainings.catalogue", "trainings.show", "trainings.mine"],
-    "leader": ["organisations.show", "organisations.edit"],
-    "staff": ["staff.dashboard", "staff.queue", "trainings_staff.sessions", "trainings_staff.attendance"],
+    "leader": ["organisations.show", "organisations.edit", "trainings.outreach", "trainings.request_outreach"],
+    "staff": ["staff.dashboard", "staff.queue", "trainings_staff.sessions", "trainings_staff.attendance",
+              "trainings_staff.outreach_requests"],
 }
 
 
@@ -74,7 +76,7 @@ def test_weight_of_every_main_page(live_server, browser):
     with app.app_context():
         world = World()
         with app.test_request_context():
-            ids = {"org_id": world.org.id, "session_id": world.ts.id}  # noqa: F841
+            ids = {"org_id": world.org.id, "session_id": world.ts.id, "material_id": world.material.id}  # noqa: F841
 
             def args(endpoint):
                 wanted = next(app.url_map.iter_rules(endpoint)).arguments
@@ -118,6 +120,10 @@ def test_htmx_answers_are_small(live_server, browser):
     page.goto(f"{base}/trainings/")
     with page.expect_response(lambda r: "/trainings/?" in r.url):
         page.select_option("#programme", "leap")
+    # So does the materials filter.
+    page.goto(f"{base}/materials/")
+    with page.expect_response(lambda r: "/materials/?" in r.url):
+        page.select_option("#language", "fil")
     # A refused sign-in answers with the form block.
     page.goto(f"{base}/auth/login")
     page.fill("#identifier", "nobody@example.org")
