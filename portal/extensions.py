@@ -1,9 +1,10 @@
 """Extension objects, created unbound; create_app binds them with init_app."""
+from flask import session
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager as _LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -23,6 +24,25 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class LoginManager(_LoginManager):
+    """Flask-Login's, with its "strong" session protection applied only to sessions it can protect.
+
+    Flask-Login compares the session's `_id` (a hash of the address and browser, stored at sign-in) with
+    the request's. A session without `_id` but with other data (here: the CSRF token that every page's
+    language form puts in the session) fails that comparison on every request (Flask-Login issue #569):
+    each answer to a visitor who is not signed in then rewrote the session cookie and deleted the
+    remember cookie again (two Set-Cookie headers, about 250 bytes and a signature per page). Such a
+    session, with nobody signed in, takes the request's identifier once, as Flask-Login's documentation
+    says it should; from then on the check works as for a signed-in session. Sessions of signed-in people
+    are checked exactly as before."""
+
+    def _session_protection_failed(self):
+        sess = session._get_current_object()
+        if sess and "_id" not in sess and "_user_id" not in sess:
+            sess["_id"] = self._session_identifier_generator()
+        return super()._session_protection_failed()
 
 
 db = SQLAlchemy(model_class=Base)

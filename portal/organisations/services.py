@@ -5,6 +5,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import User
 from portal.audit import record
@@ -47,8 +48,12 @@ class LastLeader(DomainError):
 def membership_of(user, org: Organisation) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
+    # Only the membership row: its organisation and person are already in the session (asked for by the
+    # caller, and the signed-in user), so joining them in again (with the organisation's registrant) for
+    # each permission check was wasted work.
     return db.session.scalar(select(Membership).where(
-        Membership.organisation_id == org.id, Membership.user_id == user.id))
+        Membership.organisation_id == org.id, Membership.user_id == user.id)
+        .options(lazyload(Membership.organisation), lazyload(Membership.user)))
 
 
 def can_view(user, org: Organisation) -> bool:
@@ -214,8 +219,11 @@ def set_role(actor: User, m: Membership, role: str) -> Membership:
 
 
 def memberships_for(user: User) -> list[Membership]:
+    # With each organisation (the pages show it), without the organisation's registrant and without the
+    # person again (the signed-in user, already loaded).
     return list(db.session.scalars(select(Membership).where(
-        Membership.user_id == user.id, Membership.state != MemberState.REMOVED).order_by(Membership.id)))
+        Membership.user_id == user.id, Membership.state != MemberState.REMOVED).order_by(Membership.id)
+        .options(joinedload(Membership.organisation).lazyload(Organisation.created_by), lazyload(Membership.user))))
 
 
 # --- helpers ---

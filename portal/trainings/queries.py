@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Index, and_, exists, false, func, not_, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
-from portal.clock import utcnow
+from portal.clock import aware, utcnow
 from portal.extensions import db
-from portal.organisations.models import Membership, MemberState
+from portal.organisations.models import Membership, MemberState, Organisation
 from portal.trainings.models import (
     HOLDS_SEAT, Booking, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState,
 )
 
 HK = timezone(timedelta(hours=8))
 SUNDAYS_AHEAD = 4
+
+# The catalogue's index (migration 0006): scheduled sessions in order of start, with the organisation an
+# outreach session is for, so that the counts are read from the index alone. Declared here, beside the
+# queries it serves, so that the models' metadata and the migrations agree.
+CATALOGUE_INDEX = Index("ix_training_sessions_state_starts_at", TrainingSession.state, TrainingSession.starts_at,
+                        TrainingSession.organisation_id)
 
 
 def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, datetime]]:
@@ -31,10 +38,12 @@ def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, 
 
 
 def visible_sessions(user, programme="", language="", seats=False, q=""):
-    """Upcoming sessions this person may see, filtered; outreach sessions only for their organisation."""
-    query = (select(TrainingSession).join(Course, TrainingSession.course_id == Course.id)
-             .where(TrainingSession.state == SessionState.SCHEDULED, TrainingSession.starts_at > utcnow())
-             .options(selectinload(TrainingSession.course).selectinload(Course.texts)))
+    """Upcoming sessions this person may see, filtered; outreach sessions only for their organisation.
+
+    No join: the course's filters are subqueries, so that the database can walk the sessions in the order
+    of the index on (state, starts_at) and stop after a page."""
+    query = (select(TrainingSession)
+             .where(TrainingSession.state == SessionState.SCHEDULED, TrainingSession.starts_at > utcnow()))
     if getattr(user, "is_authenticated", False) and user.is_mission:
         pass
     elif getattr(user, "is_authenticated", False):
@@ -43,26 +52,93 @@ def visible_sessions(user, programme="", language="", seats=False, q=""):
         query = query.where(or_(TrainingSession.organisation_id.is_(None), TrainingSession.organisation_id.in_(mine)))
     else:
         query = query.where(TrainingSession.organisation_id.is_(None))
-    if programme:
-        query = query.where(Course.programme == programme)
-    if language:
-        query = query.where(Course.language == language)
+    if programme or language:
+        courses = select(Course.id)
+        if programme:
+            courses = courses.where(Course.programme == programme)
+        if language:
+            courses = courses.where(Course.language == language)
+        query = query.where(TrainingSession.course_id.in_(courses))
     if seats:
         query = query.where(TrainingSession.taken < TrainingSession.capacity)
     if q:
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(exists(select(CourseText.id).where(
-            CourseText.course_id == Course.id, func.lower(CourseText.title).like(f"%{escaped}%", escape="\\"))))
+            CourseText.course_id == TrainingSession.course_id,
+            func.lower(CourseText.title).like(f"%{escaped}%", escape="\\"))))
     return query
 
 
-def catalogue(user, **filters):
-    """One paginated list: sessions on the next four Sundays first (by time), then the rest."""
-    ranges = next_sundays(utcnow())
-    on_sundays = or_(*[and_(TrainingSession.starts_at >= a, TrainingSession.starts_at < b) for a, b in ranges]) \
-        if ranges else false()
-    first = case((on_sundays, 0), else_=1)
-    return visible_sessions(user, **filters).order_by(first, TrainingSession.starts_at, TrainingSession.id)
+# What a catalogue card shows: the course and its texts, and the organisation of an outreach session
+# (only its name: not the person who registered it, which the relationship would join otherwise).
+CARD_OPTIONS = (selectinload(TrainingSession.course).selectinload(Course.texts),
+                selectinload(TrainingSession.organisation).lazyload(Organisation.created_by))
+
+
+class Catalogue:
+    """The catalogue in its order: sessions on the next four Sundays first (by time), then the rest (by
+    time). `portal.web.paginate` pages it with `paginate()`.
+
+    One ORDER BY over a CASE ("on one of the next Sundays?") would make the database read and sort every
+    upcoming session for each page. Instead the two parts are each read in index order, with their own
+    LIMIT and OFFSET, in one UNION ALL, after one count that says how many sessions each part has."""
+
+    def __init__(self, visible, ranges: list[tuple[datetime, datetime]]):
+        self.visible, self.ranges = visible, ranges
+        if ranges:
+            starts = TrainingSession.starts_at
+            # The bounds of all the ranges first: one index range for the database to walk.
+            self.on_sundays = and_(starts >= ranges[0][0], starts < ranges[-1][1],
+                                   or_(*[and_(starts >= a, starts < b) for a, b in ranges]))
+        else:
+            self.on_sundays = false()
+
+    def counts(self) -> tuple[int, int]:
+        """(all the sessions, those on the next Sundays), in one statement. Two counts rather than one with a
+        CASE: each is read from the index on (state, starts_at, organisation_id) alone, the second from the
+        Sundays' range only."""
+        total = self.visible.with_only_columns(func.count()).scalar_subquery()
+        sundays = self.visible.where(self.on_sundays).with_only_columns(func.count()).scalar_subquery()
+        row = db.session.execute(select(total, sundays)).one()
+        return int(row[0]), int(row[1])
+
+    def slice(self, offset: int, limit: int, on_sundays: int) -> list[TrainingSession]:
+        """`limit` sessions from `offset` in the catalogue's order, knowing how many are on the Sundays."""
+        order = (TrainingSession.starts_at, TrainingSession.id)
+        first_n = max(0, min(limit, on_sundays - offset))
+        first = self.visible.where(self.on_sundays).order_by(*order) \
+            .limit(first_n).offset(min(offset, on_sundays))
+        rest = self.visible.where(not_(self.on_sundays)).order_by(*order) \
+            .limit(limit - first_n).offset(max(0, offset - on_sundays))
+        # Each part in a subquery of its own: SQLite takes no ORDER BY or LIMIT on a member of a UNION.
+        parts = union_all(select(first.subquery()), select(rest.subquery()))
+        sessions = db.session.scalars(select(TrainingSession).from_statement(parts).options(*CARD_OPTIONS)).all()
+        # A UNION ALL promises no order: put them back in the catalogue's.
+        return sorted(sessions, key=lambda ts: (not self._on_a_sunday(aware(ts.starts_at)), aware(ts.starts_at),
+                                                ts.id))
+
+    def _on_a_sunday(self, starts_at: datetime) -> bool:
+        return any(a <= starts_at < b for a, b in self.ranges)
+
+    def paginate(self, page: int, per_page: int) -> "CataloguePage":
+        return CataloguePage(page=page, per_page=per_page, error_out=False, catalogue=self)
+
+
+class CataloguePage(Pagination):
+    """Flask-SQLAlchemy's pagination (page.items, .pages, .has_next, …) over a Catalogue."""
+
+    def _query_items(self) -> list:
+        catalogue = self._query_args["catalogue"]
+        self._total, on_sundays = catalogue.counts()
+        return catalogue.slice(self._query_offset, self.per_page, on_sundays)
+
+    def _query_count(self) -> int:
+        return self._total
+
+
+def catalogue(user, **filters) -> Catalogue:
+    """The sessions on the next four Sundays first (by time), then the rest; paged by portal.web.paginate."""
+    return Catalogue(visible_sessions(user, **filters), next_sundays(utcnow()))
 
 
 def grouped(sessions) -> list[tuple[str, object, list]]:

@@ -104,6 +104,10 @@ def static_version(filename: str) -> str:
 
 
 def paginate(select, per_page: int | None = None):
-    page = request.args.get("page", 1, type=int) or 1
+    """A page of a select(Model), or of a query object that pages itself (one with a `paginate(page,
+    per_page)` method, such as the trainings catalogue, whose order the database reads in two parts)."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = per_page or current_app.config["PER_PAGE"]
-    return db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    if hasattr(select, "paginate"):
+        return select.paginate(page=page, per_page=per_page)
+    return db.paginate(select, page=page, per_page=per_page, error_out=False, count=True)
