@@ -440,3 +440,16 @@ def test_the_session_page_lists_the_courses_materials(client):
     MaterialVersionFactory(material=MaterialFactory(title="Another course's sheet", course_id=CourseFactory().id))
     html = client.get(f"/trainings/{ts.id}").get_data(as_text=True)
     assert "Contract checklist" in html and "Read the text version" in html and "Another course" not in html
+
+
+def test_the_catalogue_filters_by_day_in_hong_kong(client):
+    day = next_sunday(2)
+    SessionFactory(starts_at=hk(day, 9), ends_at=hk(day, 11), course=CourseFactory(title="Morning of the day"))
+    SessionFactory(starts_at=hk(day, 23), ends_at=hk(day, 23) + timedelta(minutes=50),
+                   course=CourseFactory(title="Late that night"))
+    SessionFactory(starts_at=hk(day + timedelta(days=1), 0), ends_at=hk(day + timedelta(days=1), 2),
+                   course=CourseFactory(title="Just after midnight"))
+    html = client.get(f"/trainings/?day={day.isoformat()}").get_data(as_text=True)
+    assert "Morning of the day" in html and "Late that night" in html and "Just after midnight" not in html
+    html = client.get("/trainings/?day=not-a-date").get_data(as_text=True)  # refused filters: everything
+    assert "Just after midnight" in html and "Morning of the day" in html

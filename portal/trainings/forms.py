@@ -23,6 +23,7 @@ class CatalogueFilterForm(Form):
     language = SelectField(_l("Language of the training"),
                            choices=choices([("", _l("All languages")), *DELIVERY_LANGUAGES.items()]),
                            default="", validators=[Optional()])
+    day = DateField(_l("On this day"), validators=[Optional()])
     seats = BooleanField(_l("Only with places left"))
     q = StringField(_l("Search by title"), validators=[Optional(), Length(max=100, message=MAX_TEXT)])
 

@@ -37,7 +37,7 @@ def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, 
     return out
 
 
-def visible_sessions(user, programme="", language="", seats=False, q=""):
+def visible_sessions(user, programme="", language="", seats=False, q="", day=None):
     """Upcoming sessions this person may see, filtered; outreach sessions only for their organisation.
 
     No join: the course's filters are subqueries, so that the database can walk the sessions in the order
@@ -59,6 +59,9 @@ def visible_sessions(user, programme="", language="", seats=False, q=""):
         if language:
             courses = courses.where(Course.language == language)
         query = query.where(TrainingSession.course_id.in_(courses))
+    if day is not None:  # that day in Hong Kong
+        start = datetime.combine(day, time(0), HK).astimezone(timezone.utc)
+        query = query.where(TrainingSession.starts_at >= start, TrainingSession.starts_at < start + timedelta(days=1))
     if seats:
         query = query.where(TrainingSession.taken < TrainingSession.capacity)
     if q:

@@ -31,7 +31,7 @@ def catalogue():
         filters = CatalogueFilterForm(formdata=None)
     query = queries.catalogue(current_user, programme=filters.programme.data or "",
                               language=filters.language.data or "", seats=bool(filters.seats.data),
-                              q=filters.q.data or "")
+                              q=filters.q.data or "", day=filters.day.data)
     page = paginate(query, per_page=20)
     ids = [ts.id for ts in page.items]
     return render("trainings/catalogue.html", "results", filters=filters, sections=queries.grouped(page.items),
