@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app portal
-# Two processes (pytest-xdist), one per core; the crowd test keeps to one of them (see its xdist_group).
+# Two processes (pytest-xdist), one per core; the browser and crowd tests keep to one of them (tests/conftest.py).
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run install install-test assets translations messages migrate seed test test-browser clean

@@ -159,3 +159,11 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app):
     return lambda: QueryCounter(db.engine)
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test`), the browser tests and the crowd test (50 threads booking at
+    once) keep to one process, one after the other: Chromium next to the crowd starved it of CPU."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("heavy"))

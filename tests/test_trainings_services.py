@@ -255,7 +255,7 @@ def crowd_app(database):
         db.engine.dispose()
 
 
-@pytest.mark.xdist_group("crowd")  # one test process at a time: 55 connections each, PostgreSQL allows 100
+@pytest.mark.xdist_group("heavy")  # one test process at a time: 55 connections each, PostgreSQL allows 100
 @pytest.mark.parametrize("round_", range(20))
 def test_capacity_is_never_exceeded_under_concurrency(app, crowd_app, round_):
     """50 people book one session of 10 at the same moment, each on her own connection."""
