@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app portal
-# Two processes (pytest-xdist), one per core; the browser and crowd tests keep to one of them (tests/conftest.py).
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# One process: under pytest-xdist (PYTEST_ARGS="-n 2 --dist loadgroup", about 7 minutes instead of 15) the
+# crowd test on PostgreSQL has twice seen its 50 threads miss their barrier; until that is understood, CI runs serially.
+PYTEST_ARGS ?=
 
 .PHONY: run install install-test assets translations messages migrate seed test test-browser clean
 

@@ -2,6 +2,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from portal.extensions import db, login
 from portal.organisations import bp, services
@@ -151,7 +152,8 @@ def _members(org):
     """A page of the members, those waiting for an answer first."""
     return paginate(select(Membership).where(
         Membership.organisation_id == org.id, Membership.state != MemberState.REMOVED)
-        .order_by(Membership.state.desc(), Membership.id), per_page=MEMBERS_PER_PAGE)
+        .order_by(Membership.state.desc(), Membership.id)
+        .options(lazyload(Membership.organisation)), per_page=MEMBERS_PER_PAGE)  # the page has it already
 
 
 def _members_answer(org):

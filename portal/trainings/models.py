@@ -6,7 +6,7 @@ from enum import StrEnum
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,6 +82,9 @@ class TrainingSession(db.Model):
         # The seat count can never pass the capacity, whatever the code above it does.
         CheckConstraint("taken >= 0 AND taken <= capacity", name="seats"),
         CheckConstraint("capacity > 0", name="capacity"),
+        # The catalogue walks scheduled sessions in order of start and counts them from this index alone
+        # (the organisation says whether an outreach session is visible): migration 0006, queries.py.
+        Index("ix_training_sessions_state_starts_at", "state", "starts_at", "organisation_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)

@@ -5,24 +5,17 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Index, and_, exists, false, func, not_, or_, select, union_all
+from sqlalchemy import and_, exists, false, func, not_, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
-from portal.clock import aware, utcnow
+from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.trainings.models import (
     HOLDS_SEAT, Booking, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState,
 )
 
-HK = timezone(timedelta(hours=8))
 SUNDAYS_AHEAD = 4
-
-# The catalogue's index (migration 0006): scheduled sessions in order of start, with the organisation an
-# outreach session is for, so that the counts are read from the index alone. Declared here, beside the
-# queries it serves, so that the models' metadata and the migrations agree.
-CATALOGUE_INDEX = Index("ix_training_sessions_state_starts_at", TrainingSession.state, TrainingSession.starts_at,
-                        TrainingSession.organisation_id)
 
 
 def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, datetime]]:
