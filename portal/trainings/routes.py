@@ -19,7 +19,7 @@ from portal.trainings.materials.queries import for_course as materials_for_cours
 from portal.trainings.models import (
     Booking, CalendarFeed, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
 )
-from portal.web import DomainError, act, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
@@ -76,8 +76,9 @@ def _session_context(ts):
     members = {}
     for m in lead:
         members[m.organisation_id] = [x for x in _active_members(m.organisation_id) if x.user_id != current_user.id]
-    return dict(ts=ts, booking=booking, entry=entry, materials=materials_for_course(ts.course_id), position=services.position(entry) if entry and
-                entry.state == "waiting" else None, waiting=queries.waiting_counts([ts.id]).get(ts.id, 0),
+    return dict(ts=ts, booking=booking, entry=entry, materials=materials_for_course(ts.course_id),
+                position=services.position(entry) if entry and entry.state == "waiting" else None,
+                waiting=queries.waiting_counts([ts.id]).get(ts.id, 0),
                 lead=lead, members=members, form=EmptyForm())
 
 
@@ -256,14 +257,10 @@ def request_outreach():
     error = None
     if form.validate_on_submit():
         org = next(o for o in orgs if o.id == form.organisation_id.data)
-        try:
-            services.request_outreach(current_user, org, form.programme.data, form.language.data,
-                                      form.expected.data, [form.sunday_1.data, form.sunday_2.data, form.sunday_3.data],
-                                      form.note.data or "")
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        result, error = attempt(services.request_outreach, current_user, org, form.programme.data, form.language.data,
+                                form.expected.data, [form.sunday_1.data, form.sunday_2.data, form.sunday_3.data],
+                                form.note.data or "")
+        if error is None:
             flash(_("Your request was sent to the Mission. We will answer through the portal."), "success")
             return redirect_to(url_for("trainings.outreach"))
     return render_form("trainings/outreach_form.html", form=form, error=error)
@@ -310,13 +307,9 @@ def new_course():
     _course_choices(form)
     error = None
     if form.validate_on_submit():
-        try:
-            course = services.create_course(current_user, form.programme.data, form.language.data, form.texts(),
-                                            _chosen_courses(form))
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        course, error = attempt(services.create_course, current_user, form.programme.data, form.language.data,
+                                form.texts(), _chosen_courses(form))
+        if error is None:
             flash(_("The course was created. Now add a session."), "success")
             return redirect_to(url_for("trainings_staff.new_session", course=course.id))
     return render_form("trainings/course_form.html", form=form, error=error)
@@ -329,14 +322,9 @@ def edit_course(course_id):
     _course_choices(form, course)
     error = None
     if form.validate_on_submit():
-        try:
-            services.update_course(current_user, course, form.programme.data, form.language.data, form.texts(),
-                                   _chosen_courses(form))
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-            course = db.session.get(Course, course_id)
-        else:
+        result, error = attempt(services.update_course, current_user, course, form.programme.data, form.language.data,
+                                form.texts(), _chosen_courses(form))
+        if error is None:
             flash(_("The course was changed."), "success")
             return redirect_to(url_for("trainings_staff.courses"))
     return render_form("trainings/course_form.html", form=form, error=error, course=course)
@@ -353,13 +341,10 @@ def new_session():
     error = None
     if form.validate_on_submit():
         starts, ends, deadline = form.times()
-        try:
-            ts = services.create_session(current_user, db.session.get(Course, form.course_id.data), starts, ends,
-                                         form.capacity.data, deadline=deadline, venue=form.venue.data,
-                                         per_org_cap=form.per_org_cap.data)
-        except DomainError as e:
-            error = e.message
-        else:
+        ts, error = attempt(services.create_session, current_user, db.session.get(Course, form.course_id.data), starts,
+                            ends, form.capacity.data, deadline=deadline, venue=form.venue.data,
+                            per_org_cap=form.per_org_cap.data)
+        if error is None:
             flash(_("The session was created."), "success")
             return redirect_to(url_for("trainings.show", session_id=ts.id))
     return render_form("trainings/session_form.html", form=form, error=error)
@@ -380,14 +365,9 @@ def edit_session(session_id):
     error = None
     if form.validate_on_submit():
         starts, ends, deadline = form.times()
-        try:
-            told = services.update_session(current_user, ts, starts, ends, form.capacity.data, deadline,
-                                           venue=form.venue.data, per_org_cap=form.per_org_cap.data)
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-            ts = db.session.get(TrainingSession, session_id)
-        else:
+        told, error = attempt(services.update_session, current_user, ts, starts, ends, form.capacity.data, deadline,
+                              venue=form.venue.data, per_org_cap=form.per_org_cap.data)
+        if error is None:
             flash(ngettext("The session was changed; %(num)d person was told.",
                            "The session was changed; %(num)d people were told.", told), "success")
             return redirect_to(url_for("trainings.show", session_id=session_id))
@@ -411,15 +391,11 @@ def walk_in(session_id):
             form.identifier.errors.append(_("Nobody is registered with this number or e-mail. "
                                             "Ask the person to register first."))
         else:
-            try:
-                services.add_walk_in(current_user, ts, person)
-            except DomainError as e:
-                db.session.rollback()
-                form.identifier.errors.append(str(e.message))
-            else:
+            result, error = attempt(services.add_walk_in, current_user, ts, person)
+            if error is None:
                 flash(_("%(name)s was added as present.", name=person.name), "success")
                 return redirect_to(url_for("trainings_staff.attendance", session_id=session_id))
-        ts = db.session.get(TrainingSession, session_id)
+            form.identifier.errors.append(str(error))
     return render("trainings/attendance.html", "walk_in", status=422, ts=ts,
                   bookings=queries.attendance_list(ts.id), form=EmptyForm(), walk_in=form)
 
@@ -429,11 +405,9 @@ def mark(booking_id):
     booking = get_or_404(Booking, booking_id)
     present = request.form.get("present") == "1"
     if EmptyForm().validate_on_submit():
-        try:
-            services.mark_attendance(current_user, booking, present)
-        except DomainError as e:
-            db.session.rollback()
-            flash(str(e.message), "error")
+        result, error = attempt(services.mark_attendance, current_user, booking, present)
+        if error is not None:
+            flash(str(error), "error")
     if request.htmx:  # one small answer per tap: the person's row
         db.session.refresh(booking)
         return render("trainings/attendance.html", "row", b=booking, form=EmptyForm())

@@ -47,16 +47,21 @@ def render_form(template: str, **context):
     return render(template, "form", status=status, **context)
 
 
-def act(fn, *args, done):
-    """Call one service; flash `done`, or the rule the user broke (and roll back). True if it worked."""
+def attempt(fn, *args, **kwargs):
+    """Call one service: (its result, None), or (None, the rule the user broke) after a rollback.
+    Objects loaded before the call are expired by the rollback and read again when next used."""
     try:
-        fn(*args)
+        return fn(*args, **kwargs), None
     except DomainError as e:
         db.session.rollback()
-        flash(str(e.message), "error")
-        return False
-    flash(done, "success")
-    return True
+        return None, e.message
+
+
+def act(fn, *args, done):
+    """Call one service; flash `done`, or the rule the user broke (and roll back). True if it worked."""
+    result, error = attempt(fn, *args)
+    flash(str(error), "error") if error is not None else flash(done, "success")
+    return error is None
 
 
 def require(allowed: bool):

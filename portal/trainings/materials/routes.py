@@ -9,7 +9,7 @@ from portal.trainings.materials import bp, queries, services, staff_bp
 from portal.trainings.materials.forms import LibraryFilterForm, MaterialForm, NewVersionForm, VersionForm
 from portal.trainings.materials.models import FILE_KINDS, Material, MaterialVersion, format_size
 from portal.trainings.models import DELIVERY_LANGUAGES, Course
-from portal.web import DomainError, act, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 # Room for the form's other fields around the largest file allowed.
@@ -91,12 +91,8 @@ def new():
     _course_choices(form)
     error = None
     if form.validate_on_submit():
-        try:
-            material = services.create_material(current_user, *_material_fields(form))
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        material, error = attempt(services.create_material, current_user, *_material_fields(form))
+        if error is None:
             flash(_("The material was created. Now add a language version: a file, a link or a text."), "success")
             return redirect_to(url_for("materials_staff.new_version", material_id=material.id))
     return render_form("trainings/materials/material_form.html", form=form, error=error, material=None)
@@ -111,12 +107,8 @@ def edit(material_id):
         form.course_id.data = material.course_id or 0
     error = None
     if form.validate_on_submit():
-        try:
-            services.update_material(current_user, material, *_material_fields(form))
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        result, error = attempt(services.update_material, current_user, material, *_material_fields(form))
+        if error is None:
             flash(_("The material was saved."), "success")
             return redirect_to(url_for("materials_staff.edit", material_id=material.id))
     return render_form("trainings/materials/material_form.html", form=form, error=error, material=material,
@@ -167,13 +159,9 @@ def new_version(material_id):
         form.language.data = next((code for code in DELIVERY_LANGUAGES if code not in taken), None)
     error = None
     if form.validate_on_submit():
-        try:
-            services.add_version(current_user, material, form.language.data, form.title.data, form.file.data,
-                                 form.url.data, form.text.data)
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        result, error = attempt(services.add_version, current_user, material, form.language.data, form.title.data,
+                                form.file.data, form.url.data, form.text.data)
+        if error is None:
             flash(_("The version in %(language)s was added.", language=DELIVERY_LANGUAGES[form.language.data]),
                   "success")
             return redirect_to(url_for("materials_staff.edit", material_id=material.id))
@@ -191,13 +179,9 @@ def edit_version(version_id):
     form = VersionForm(obj=version)
     error = None
     if form.validate_on_submit():
-        try:
-            services.update_version(current_user, version, form.title.data, form.file.data, form.url.data,
-                                    form.text.data, remove_file=bool(form.remove_file.data))
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        result, error = attempt(services.update_version, current_user, version, form.title.data, form.file.data,
+                                form.url.data, form.text.data, remove_file=bool(form.remove_file.data))
+        if error is None:
             flash(_("The version was saved."), "success")
             return redirect_to(url_for("materials_staff.edit", material_id=material.id))
     return _version_page(form, material, version, error=error)
