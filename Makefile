@@ -5,9 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app portal
-# One process: under pytest-xdist (PYTEST_ARGS="-n 2 --dist loadgroup", about 7 minutes instead of 15) the
-# crowd test on PostgreSQL has twice seen its 50 threads miss their barrier; until that is understood, CI runs serially.
-PYTEST_ARGS ?=
+# Two test processes (pytest-xdist); the browser tests and the crowd test keep to one of them, one after the other.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run install install-test assets translations messages migrate seed test test-browser clean
 

@@ -161,6 +161,20 @@ def count_queries(app):
     return lambda: QueryCounter(db.engine)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session):
+    """Under `--dist loadgroup` pytest-xdist marks each grouped test by adding "@group" to its id; with
+    pytest 9.2 that silently stopped working (pytest-xdist issue #1386), the crowd test then ran in both
+    processes at once, and 110 connections to PostgreSQL, which allows 100, broke it. Fail loudly instead."""
+    if getattr(session.config.option, "loadgroup", False):
+        lost = [item.nodeid for item in session.items
+                if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+        if lost:
+            pytest.exit(f"pytest-xdist did not group {len(lost)} tests (first: {lost[0]}); "
+                                    "check the pytest and pytest-xdist versions in pyproject.toml", returncode=4)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Under pytest-xdist (`make test`), the browser tests and the crowd test (50 threads booking at
     once) keep to one process, one after the other: Chromium next to the crowd starved it of CPU."""
