@@ -31,7 +31,9 @@ def create_app(config=None) -> Flask:
     compress.init_app(app)
     _init_login(app)
 
+    from portal import memo
     from portal.web import assets, errors, security, templating
+    memo.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
     security.init_app(app)

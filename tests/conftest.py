@@ -142,10 +142,11 @@ def sent(app):
 
 class QueryCounter:
     def __init__(self, engine):
-        self.engine, self.count = engine, 0
+        self.engine, self.count, self.statements = engine, 0, []
 
-    def _count(self, *args):
+    def _count(self, conn, cursor, statement, *args):
         self.count += 1
+        self.statements.append(statement)
 
     def __enter__(self):
         db.session.remove()  # a real request starts with an empty session, not the test's identity map

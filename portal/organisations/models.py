@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -157,6 +157,16 @@ class Organisation(db.Model):
     @property
     def reject_reason_label(self):
         return REJECT_REASON_LABELS.get(self.reject_reason) if self.reject_reason else None
+
+
+# Staff search organisations by any part of the name (`lower(name) LIKE '%term%'`, portal/staff/services.py)
+# and registration refuses a name already taken (`lower(name) = …`). On PostgreSQL a trigram index serves
+# both (pg_trgm, a trusted extension that the database's owner may create); elsewhere it is an ordinary
+# index on lower(name), which serves the second.
+Index("ix_organisations_name_lower", func.lower(Organisation.name).label("name_lower"),
+      postgresql_using="gin", postgresql_ops={"name_lower": "gin_trgm_ops"})
+event.listen(db.metadata, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class Membership(db.Model):

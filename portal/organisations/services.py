@@ -11,6 +11,7 @@ from portal.accounts.models import User
 from portal.audit import record
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.memo import remembered
 from portal.notifications.services import queue
 from portal.organisations.models import (
     REJECT_REASON_LABELS, MemberRole, Membership, MemberState, Organisation, OrgState, RejectReason,
@@ -51,9 +52,10 @@ def membership_of(user, org: Organisation) -> Membership | None:
     # Only the membership row: its organisation and person are already in the session (asked for by the
     # caller, and the signed-in user), so joining them in again (with the organisation's registrant) for
     # each permission check was wasted work.
-    return db.session.scalar(select(Membership).where(
+    # Asked up to four times by one page (see, manage, lead): once per request, forgotten at any write.
+    return remembered(("membership", user.id, org.id), lambda: db.session.scalar(select(Membership).where(
         Membership.organisation_id == org.id, Membership.user_id == user.id)
-        .options(lazyload(Membership.organisation), lazyload(Membership.user)))
+        .options(lazyload(Membership.organisation), lazyload(Membership.user))))
 
 
 def can_view(user, org: Organisation) -> bool:
