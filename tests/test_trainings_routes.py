@@ -5,7 +5,7 @@ from sqlalchemy import insert, select
 
 from portal.clock import aware, utcnow
 from portal.extensions import db
-from portal.trainings.models import Booking, BookingState, TrainingSession, WaitlistEntry, WaitState
+from portal.trainings.models import Booking, BookingState, CourseText, TrainingSession, WaitlistEntry, WaitState
 from portal.trainings.queries import HK, next_sundays
 from tests.factories import (
     CourseFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory,
@@ -198,3 +198,16 @@ def test_expired_offers_pass_on_when_the_page_is_read(app, client):
         assert "1 place left" in client.get(f"/trainings/{ts.id}").get_data(as_text=True)
     db.session.refresh(entry)
     assert entry.state == WaitState.EXPIRED
+
+
+def test_catalogue_titles_are_in_the_readers_language_else_english(client):
+    ts = SessionFactory()
+    ts.course.texts.append(CourseText(locale="fil", title="Karapatan sa paggawa", description=""))
+    other = SessionFactory()
+    other.course.texts[0].title = "Only in English"
+    db.session.commit()
+    filipino = client.get("/trainings/", headers={"Accept-Language": "fil"}).get_data(as_text=True)
+    assert "Karapatan sa paggawa" in filipino and ts.course.texts[0].title not in filipino
+    assert "Only in English" in filipino
+    english = client.get("/trainings/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ts.course.texts[0].title in english and "Karapatan sa paggawa" not in english

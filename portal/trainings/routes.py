@@ -35,7 +35,8 @@ def catalogue():
     page = paginate(query, per_page=20)
     ids = [ts.id for ts in page.items]
     return render("trainings/catalogue.html", "results", filters=filters, sections=queries.grouped(page.items),
-                  page=page, waiting=queries.waiting_counts(ids), mine=queries.holdings(current_user, ids))
+                  page=page, waiting=queries.waiting_counts(ids), mine=queries.holdings(current_user, ids),
+                  titles=queries.titles([ts.course_id for ts in page.items], str(get_locale())))
 
 
 def _visible(ts: TrainingSession):
