@@ -21,12 +21,38 @@ def test_failed_sign_ins_are_limited_per_account(client):
         assert attempt(client, user.phone).status_code == 422
     response = attempt(client, user.phone, password=PASSWORD)
     assert response.status_code == 429
-    assert "Please wait a few minutes" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # The sign-in form again, with what she typed (not the password) and why it was refused.
+    assert "please wait a few minutes" in page and f'value="{user.phone}"' in page and PASSWORD not in page
+    assert 'name="password"' in page
     # The same account written another way is the same account.
     assert attempt(client, user.phone.replace("+852", ""), addr="10.0.0.2").status_code == 429
     # Another account from the same address still signs in.
     other = UserFactory()
     assert attempt(client, other.phone, password=PASSWORD).status_code == 303
+
+
+def test_with_htmx_the_refusal_replaces_the_form_in_its_language(client):
+    user = UserFactory(locale="id")
+    for _ in range(5):
+        attempt(client, user.phone)
+    token = csrf_token(client)
+    response = client.post("/auth/login", data={"identifier": user.phone, "password": "x", "csrf_token": token},
+                           headers={"HX-Request": "true", "Accept-Language": "id"},
+                           environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert response.status_code == 429
+    block = response.get_data(as_text=True)
+    assert block.lstrip().startswith('<div id="form-block">') and "<html" not in block
+    assert "Terlalu banyak" in block
+
+
+def test_too_many_reset_requests_keep_the_form(client):
+    for _ in range(10):
+        client.post("/auth/reset", data={"identifier": "+852 5123 4567", "csrf_token": csrf_token(client)})
+    response = client.post("/auth/reset", data={"identifier": "+852 5123 4567", "csrf_token": csrf_token(client)})
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "please wait a few minutes" in page and 'name="identifier"' in page
 
 
 def test_successful_sign_ins_do_not_count(app):

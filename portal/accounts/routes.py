@@ -8,6 +8,7 @@ from portal.accounts import bp, services
 from portal.accounts.forms import LanguageForm, LoginForm, RegisterForm, ResetForm, ResetRequestForm
 from portal.extensions import limiter
 from portal.web import DomainError, is_safe_next, redirect_to, render, render_form
+from portal.web.errors import MESSAGES, error_page
 
 LANG_COOKIE = "lang"
 
@@ -55,6 +56,23 @@ def login():
             response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
             return response
     return render_form("accounts/login.html", form=form, error=error)
+
+
+# The forms whose sending is rate-limited, and their pages.
+_LIMITED = {"accounts.login": (LoginForm, "accounts/login.html"),
+            "accounts.reset_request": (ResetRequestForm, "accounts/reset_request.html"),
+            "accounts.reset_confirm": (ResetForm, "accounts/reset_confirm.html")}
+
+
+@bp.errorhandler(429)
+def too_many_tries(e):
+    """The form again, as she sent it (never the password), saying why it was refused: a page of its own
+    lost what she typed, and HTMX, which swaps no error page, showed nothing at all."""
+    if request.endpoint not in _LIMITED:
+        return error_page(429, *MESSAGES[429])
+    form_class, template = _LIMITED[request.endpoint]
+    return render(template, "form", status=429, form=form_class(),
+                  error=_("Too many tries. For your safety, please wait a few minutes and try again."))
 
 
 @bp.post("/logout")
