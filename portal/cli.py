@@ -14,8 +14,9 @@ PERIODIC_JOBS: list = []
 
 
 def init_app(app):
+    from portal.trainings.materials.services import sweep_files_job
     from portal.trainings.services import expire_offers_job, reminders_job
-    for job in (expire_offers_job, reminders_job):
+    for job in (expire_offers_job, reminders_job, sweep_files_job):
         if job not in PERIODIC_JOBS:
             PERIODIC_JOBS.append(job)
     for command in (create_staff, seed_demo, send_outbox, worker):

@@ -1,6 +1,8 @@
 """Materials (DRID): the library, text versions first, uploads that are checked by their content,
 downloads that are never pages, staff changes with audit rows."""
 import hashlib
+import os
+import time
 from html.parser import HTMLParser
 from io import BytesIO
 
@@ -482,3 +484,20 @@ def test_members_cannot_manage(app, client, folder):
         "language": "fil", "file": (BytesIO(PDF_BYTES), "a.pdf")})
     assert response.status_code == 403
     assert count(MaterialVersion) == 1 and count(Material) == 1 and stored_files(folder) == []
+
+
+def test_the_worker_sweeps_stored_files_that_no_material_holds(app, folder, staff):
+    material = services.create_material(staff, "Know your contract", "leap")
+    held = services.add_version(staff, material, "fil", upload=upload(PDF_BYTES)).storage_name
+    old_orphan, new_orphan, left_part = "a" * 32, "b" * 32, ".cccccccccccccccccccccccccccccccc.part"
+    for name in (old_orphan, new_orphan, left_part, "README.txt"):
+        (folder / name).write_bytes(b"x")
+    hour_ago = time.time() - services.SWEEP_AFTER - 60
+    for name in (held, old_orphan, left_part, "README.txt"):
+        os.utime(folder / name, (hour_ago, hour_ago))
+    result = app.test_cli_runner().invoke(args=["worker", "--rounds", "1", "--interval", "0"])
+    assert "Materials: 2 files that no material holds were removed." in result.output
+    # The held file stays; so do a file of an upload that may still be committing, and anything not ours.
+    assert stored_files(folder) == sorted([held, new_orphan, "README.txt"])
+    assert services.sweep_files() == 0
+    assert services.sweep_files(now=time.time() + services.SWEEP_AFTER + 60) == 1  # the young one, later

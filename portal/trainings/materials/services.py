@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
@@ -368,3 +369,37 @@ def delete_version(staff, version: MaterialVersion) -> None:
     db.session.delete(version)
     db.session.commit()
     _remove(name)
+
+
+# --- files that no material holds ---
+
+SWEEP_AFTER = 3600  # seconds: a file younger than this may belong to an upload still being committed
+_STORED_NAME = re.compile(r"^\.?[0-9a-f]{32}(\.part)?$")
+
+
+def sweep_files(now: float | None = None) -> int:
+    """Remove stored files that no version holds, older than SWEEP_AFTER: left when the process died
+    between writing an upload and committing it, or between committing a removal and unlinking its file.
+    Only names of the kind `store()` writes are touched, so nothing else in the folder is at risk."""
+    now = time.time() if now is None else now
+    folder = storage_dir()
+    held = set(db.session.scalars(select(MaterialVersion.storage_name).where(MaterialVersion.storage_name.is_not(None))))
+    removed = 0
+    for entry in os.scandir(folder):
+        if not entry.is_file(follow_symlinks=False) or not _STORED_NAME.match(entry.name):
+            continue
+        if entry.name in held or now - entry.stat(follow_symlinks=False).st_mtime < SWEEP_AFTER:
+            continue
+        _remove(entry.name)
+        removed += 1
+    return removed
+
+
+def sweep_files_job() -> str | None:
+    """The worker's periodic job, once an hour (the first time when the worker starts)."""
+    last = current_app.extensions.get("materials.last_sweep")
+    if last is not None and time.monotonic() - last < SWEEP_AFTER:
+        return None
+    current_app.extensions["materials.last_sweep"] = time.monotonic()
+    n = sweep_files()
+    return f"Materials: {n} files that no material holds were removed." if n else None
