@@ -7,7 +7,7 @@ writes with a bulk statement clears every remembered answer, so a check made aft
 same request sees the change. Outside a request (the worker, the CLI) nothing is remembered."""
 from __future__ import annotations
 
-from flask import g, has_app_context
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ _KEY = "_memo"
 
 
 def remembered(key, fn):
-    if not has_app_context():
+    if not has_request_context():  # the worker's app context lasts for hours: nothing is kept there
         return fn()
     memo = g.get(_KEY)
     if memo is None:
@@ -26,7 +26,7 @@ def remembered(key, fn):
 
 
 def forget(*_args, **_kwargs) -> None:
-    if has_app_context():
+    if has_request_context():
         g.pop(_KEY, None)
 
 

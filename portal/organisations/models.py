@@ -161,8 +161,9 @@ class Organisation(db.Model):
 
 # Staff search organisations by any part of the name (`lower(name) LIKE '%term%'`, portal/staff/services.py)
 # and registration refuses a name already taken (`lower(name) = …`). On PostgreSQL a trigram index serves
-# both (pg_trgm, a trusted extension that the database's owner may create); elsewhere it is an ordinary
-# index on lower(name), which serves the second.
+# the search (and, from PostgreSQL 14, the equality); pg_trgm is a trusted extension that a role with CREATE
+# on the database may make (migration 0007 falls back to an ordinary index, with a warning, where it cannot).
+# Elsewhere it is an ordinary index on lower(name), which serves the equality.
 Index("ix_organisations_name_lower", func.lower(Organisation.name).label("name_lower"),
       postgresql_using="gin", postgresql_ops={"name_lower": "gin_trgm_ops"})
 event.listen(db.metadata, "before_create",

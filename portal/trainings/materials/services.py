@@ -385,13 +385,17 @@ def sweep_files(now: float | None = None) -> int:
     folder = storage_dir()
     held = set(db.session.scalars(select(MaterialVersion.storage_name).where(MaterialVersion.storage_name.is_not(None))))
     removed = 0
-    for entry in os.scandir(folder):
-        if not entry.is_file(follow_symlinks=False) or not _STORED_NAME.match(entry.name):
-            continue
-        if entry.name in held or now - entry.stat(follow_symlinks=False).st_mtime < SWEEP_AFTER:
-            continue
-        _remove(entry.name)
-        removed += 1
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.is_file(follow_symlinks=False) or not _STORED_NAME.match(entry.name) or entry.name in held:
+                continue
+            try:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+            except FileNotFoundError:  # removed meanwhile, by its version's removal or another worker
+                continue
+            if age >= SWEEP_AFTER:
+                _remove(entry.name)
+                removed += 1
     return removed
 
 
@@ -401,5 +405,9 @@ def sweep_files_job() -> str | None:
     if last is not None and time.monotonic() - last < SWEEP_AFTER:
         return None
     current_app.extensions["materials.last_sweep"] = time.monotonic()
-    n = sweep_files()
+    try:
+        n = sweep_files()
+    except OSError as e:  # a storage problem must not stop the worker, which also sends the outbox
+        current_app.logger.warning("Sweeping the materials folder failed: %s", type(e).__name__)
+        return None
     return f"Materials: {n} files that no material holds were removed." if n else None
