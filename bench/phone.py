@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["/", "/auth/login", "/auth/register", "/organisations/register", "/auth/reset"]
+PAGES = ["/", "/auth/login", "/auth/register", "/organisations/register", "/auth/reset", "/trainings/", "/materials/"]
 THROTTLE = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
