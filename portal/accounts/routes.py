@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.accounts import bp, services
 from portal.accounts.forms import LanguageForm, LoginForm, RegisterForm, ResetForm, ResetRequestForm
 from portal.extensions import limiter
-from portal.web import DomainError, is_safe_next, redirect_to, render, render_form
+from portal.web import DomainError, attempt, is_safe_next, redirect_to, render, render_form
 from portal.web.errors import MESSAGES, error_page
 
 LANG_COOKIE = "lang"
@@ -43,11 +43,8 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.identifier.data, form.password.data)
-        except DomainError as e:
-            error = e.message
-        else:
+        user, error = attempt(services.authenticate, form.identifier.data, form.password.data)
+        if error is None:
             target = _next_url(form.next.data)
             session.clear()  # a new session at sign-in: nothing from before survives
             login_user(user, remember=bool(form.remember.data))
@@ -90,12 +87,9 @@ def register():
     form = RegisterForm(next=request.args.get("next", ""), locale=_current_locale())
     error = None
     if form.validate_on_submit():
-        try:
-            user = services.register(form.name.data, form.password.data, locale=form.locale.data,
-                                     phone=form.phone.data or None, email=form.email.data or None)
-        except DomainError as e:
-            error = e.message
-        else:
+        user, error = attempt(services.register, form.name.data, form.password.data, locale=form.locale.data,
+                              phone=form.phone.data or None, email=form.email.data or None)
+        if error is None:
             session.clear()
             login_user(user)
             flash(_("Welcome! Your account is ready."), "success")
@@ -123,11 +117,8 @@ def reset_confirm():
     form = ResetForm()
     error = None
     if form.validate_on_submit():
-        try:
-            services.reset_password(form.identifier.data, form.code.data, form.password.data)
-        except DomainError as e:
-            error = e.message
-        else:
+        _changed, error = attempt(services.reset_password, form.identifier.data, form.code.data, form.password.data)
+        if error is None:
             flash(_("Your password was changed. Sign in with the new one."), "success")
             return redirect_to(url_for("accounts.login"))
     return render_form("accounts/reset_confirm.html", form=form, error=error)

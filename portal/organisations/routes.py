@@ -4,11 +4,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from portal.extensions import db, login
+from portal.extensions import login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
 from portal.organisations.models import Membership, MemberState, Organisation
-from portal.web import DomainError, act, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
@@ -27,11 +27,8 @@ def register():
         return login.unauthorized()
     error = None
     if current_user.is_authenticated and form.validate_on_submit():
-        try:
-            org = services.register_organisation(current_user, **form.data)
-        except DomainError as e:
-            error = e.message
-        else:
+        org, error = attempt(services.register_organisation, current_user, **form.data)
+        if error is None:
             flash(_("Thank you. The Mission will look at your registration, usually within a week."), "success")
             return redirect_to(url_for("organisations.show", org_id=org.id))
     return render_form("organisations/register.html", form=form, error=error)
@@ -43,11 +40,8 @@ def join():
     form = JoinForm(code=request.args.get("code", ""))
     error = None
     if form.validate_on_submit():
-        try:
-            m = services.join(current_user, form.code.data)
-        except DomainError as e:
-            error = e.message
-        else:
+        m, error = attempt(services.join, current_user, form.code.data)
+        if error is None:
             flash(_("Your request to join %(org)s was sent. The leader will accept it.", org=m.organisation.name),
                   "success")
             return redirect_to(url_for("organisations.mine"))
@@ -77,12 +71,8 @@ def edit(org_id):
         form.languages.data = org.language_list
     error = None
     if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, org, **form.data)
-        except DomainError as e:
-            db.session.rollback()
-            error = e.message
-        else:
+        _saved, error = attempt(services.update_profile, current_user, org, **form.data)
+        if error is None:
             flash(_("The profile was saved."), "success")
             return redirect_to(url_for("organisations.show", org_id=org.id))
     return render_form("organisations/edit.html", form=form, org=org, error=error)
