@@ -2,8 +2,8 @@
 
 A page asks the same question of the database several times: the organisation page checks the
 signed-in person's membership for "may she see it", "may she manage it" and "is she the leader", one
-query each. `remembered(key, fn)` asks once per request. Whatever the session flushes, rolls back or
-writes with a bulk statement clears every remembered answer, so a check made after a change in the
+query each. `remembered(key, fn)` asks once per request. Whatever the session flushes, commits, rolls
+back or writes with a bulk statement clears every remembered answer, so a check made after a change in the
 same request sees the change. Outside a request (the worker, the CLI) nothing is remembered."""
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def forget(*_args, **_kwargs) -> None:
 
 
 event.listen(Session, "after_flush", forget)
+event.listen(Session, "after_commit", forget)  # a new transaction (the booking's locked one) asks afresh
 event.listen(Session, "after_rollback", forget)
 event.listen(Session, "after_soft_rollback", forget)
 

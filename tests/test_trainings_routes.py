@@ -1,12 +1,16 @@
 """Trainings over HTTP, as the people who use them."""
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import func, insert, select
 
 from portal.clock import aware, utcnow
 from portal.extensions import db
+from portal.organisations.models import MemberState
+from portal.trainings import services
 from portal.trainings.models import Booking, BookingState, CourseText, TrainingSession, WaitlistEntry, WaitState
 from portal.trainings.queries import HK, next_sundays
+from portal.web import NotAllowed
 from tests.factories import (
     CourseFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory,
 )
@@ -211,3 +215,18 @@ def test_catalogue_titles_are_in_the_readers_language_else_english(client):
     assert "Only in English" in filipino
     english = client.get("/trainings/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert ts.course.texts[0].title in english and "Karapatan sa paggawa" not in english
+
+
+def test_outreach_sessions_are_not_for_a_person_whose_request_to_join_still_waits(app, client):
+    org = OrganisationFactory()
+    ts = SessionFactory(organisation_id=org.id, course=CourseFactory(title="Our own Sunday"))
+    waiting = MembershipFactory(organisation=org, state=MemberState.PENDING).user
+    db.session.commit()
+    sign_in(client, waiting)
+    assert "Our own Sunday" not in client.get("/trainings/").get_data(as_text=True)
+    assert client.get(f"/trainings/{ts.id}").status_code == 404
+    with pytest.raises(services.NotRestricted):
+        services.book(waiting, ts, waiting)
+    with pytest.raises(NotAllowed):  # nor may her leader book her before accepting her
+        services.book(org.created_by, ts, waiting, org)
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0

@@ -49,22 +49,29 @@ class LastLeader(DomainError):
 def membership_of(user, org: Organisation) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
+    return _membership(user.id, org.id)
+
+
+def is_active_member(user_id: int, org_id: int) -> bool:
+    """An accepted member (any role) of the organisation: who may see and book its outreach sessions."""
+    m = _membership(user_id, org_id)
+    return m is not None and m.state == MemberState.ACTIVE
+
+
+def _membership(user_id: int, org_id: int) -> Membership | None:
     # Only the membership row: its organisation and person are already in the session (asked for by the
     # caller, and the signed-in user), so joining them in again (with the organisation's registrant) for
     # each permission check was wasted work.
     # Asked up to four times by one page (see, manage, lead): once per request, forgotten at any write.
-    return remembered(("membership", user.id, org.id), lambda: db.session.scalar(select(Membership).where(
-        Membership.organisation_id == org.id, Membership.user_id == user.id)
+    return remembered(("membership", user_id, org_id), lambda: db.session.scalar(select(Membership).where(
+        Membership.organisation_id == org_id, Membership.user_id == user_id)
         .options(lazyload(Membership.organisation), lazyload(Membership.user))))
 
 
 def can_view(user, org: Organisation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_mission:
-        return True
-    m = membership_of(user, org)
-    return m is not None and m.state == MemberState.ACTIVE
+    return user.is_mission or is_active_member(user.id, org.id)
 
 
 def can_manage(user, org: Organisation) -> bool:

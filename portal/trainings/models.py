@@ -35,6 +35,11 @@ course_prerequisites = db.Table(
 )
 
 
+def best_text(by_locale: dict, locale: str):
+    """Of a course's texts by language: the reader's, else English, else the first."""
+    return by_locale.get(locale) or by_locale.get("en") or next(iter(by_locale.values()), None)
+
+
 class Course(db.Model):
     __tablename__ = "courses"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,9 +55,7 @@ class Course(db.Model):
 
     def text(self, locale: str | None = None):
         """Title and description in the reader's language, else English, else any."""
-        locale = locale or str(get_locale())
-        by_locale = {t.locale: t for t in self.texts}
-        return by_locale.get(locale) or by_locale.get("en") or next(iter(by_locale.values()), None)
+        return best_text({t.locale: t for t in self.texts}, locale or str(get_locale()))
 
     @property
     def title(self) -> str:

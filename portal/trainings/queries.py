@@ -12,7 +12,7 @@ from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.trainings.models import (
-    HOLDS_SEAT, Booking, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState,
+    HOLDS_SEAT, Booking, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState, best_text,
 )
 
 SUNDAYS_AHEAD = 4
@@ -157,18 +157,15 @@ def hk_date(dt: datetime):
 
 
 def titles(course_ids, locale: str) -> dict[int, str]:
-    """Each course's title in `locale`, else in English, else in any language (as Course.text chooses)."""
+    """Each course's title as Course.text chooses it (the reader's language, else English, else any)."""
     if not course_ids:
         return {}
-    rank = {locale: 0, "en": 1}
-    best: dict[int, tuple[int, str]] = {}
+    by_course: dict[int, dict[str, str]] = {}
     for course_id, loc, title in db.session.execute(select(CourseText.course_id, CourseText.locale, CourseText.title)
                                                      .where(CourseText.course_id.in_(set(course_ids)))
                                                      .order_by(CourseText.id)):
-        r = rank.get(loc, 2)
-        if course_id not in best or r < best[course_id][0]:
-            best[course_id] = (r, title)
-    return {course_id: title for course_id, (_, title) in best.items()}
+        by_course.setdefault(course_id, {})[loc] = title
+    return {course_id: best_text(texts, locale) for course_id, texts in by_course.items()}
 
 
 def waiting_counts(session_ids: list[int]) -> dict[int, int]:

@@ -9,7 +9,7 @@ from portal.accounts.models import User
 from portal.accounts.services import find_by_login
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
-from portal.organisations.services import can_manage, memberships_for
+from portal.organisations.services import can_manage, is_active_member, memberships_for
 from portal.trainings import bp, calendar, queries, services, staff_bp
 from portal.trainings.forms import (
     AcceptOutreachForm, BookMembersForm, CatalogueFilterForm, CourseForm, DeclineOutreachForm, OutreachForm,
@@ -45,9 +45,7 @@ def _visible(ts: TrainingSession):
         return True
     if not current_user.is_authenticated:
         return False
-    return current_user.is_mission or db.session.scalar(select(Membership.id).where(
-        Membership.organisation_id == ts.organisation_id, Membership.user_id == current_user.id,
-        Membership.state == MemberState.ACTIVE)) is not None
+    return current_user.is_mission or is_active_member(current_user.id, ts.organisation_id)
 
 
 def _session_or_404(session_id) -> TrainingSession:

@@ -22,8 +22,8 @@ from portal.audit import record
 from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
-from portal.organisations.models import Membership, MemberState, Organisation
-from portal.organisations.services import can_manage
+from portal.organisations.models import Organisation
+from portal.organisations.services import can_manage, is_active_member
 from portal.trainings.models import (
     HOLDS_SEAT, Booking, BookingState, CalendarFeed, Course, CourseText, DeclineReason, OutreachRequest,
     OutreachState, SessionState, TrainingSession, WaitlistEntry, WaitState,
@@ -136,9 +136,7 @@ def can_book_for(actor, person: User, org: Organisation | None) -> bool:
         return True
     if org is None or not can_manage(actor, org):
         return False
-    return db.session.scalar(select(Membership.id).where(
-        Membership.organisation_id == org.id, Membership.user_id == person.id,
-        Membership.state == MemberState.ACTIVE)) is not None
+    return is_active_member(person.id, org.id)
 
 
 def can_act_on(actor, person_id: int, org_id: int | None) -> bool:
@@ -612,10 +610,7 @@ def _check_bookable(ts, person, org, for_waitlist=False):
     if ts.state != SessionState.SCHEDULED or ts.is_past or ts.deadline_passed:
         raise BookingClosed()
     if ts.organisation_id:  # an outreach session: for that organisation's members only
-        member = db.session.scalar(select(Membership.id).where(
-            Membership.organisation_id == ts.organisation_id, Membership.user_id == person.id,
-            Membership.state == MemberState.ACTIVE))
-        if not member or (org is not None and org.id != ts.organisation_id):
+        if not is_active_member(person.id, ts.organisation_id) or (org is not None and org.id != ts.organisation_id):
             raise NotRestricted()
     if org is not None and ts.per_org_cap and not for_waitlist:
         used = db.session.scalar(select(func.count()).select_from(Booking).where(
