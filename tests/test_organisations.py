@@ -219,6 +219,9 @@ def test_staff_queue_filters_and_searches(app, client):
     assert "Alpha Union" not in html
     fragment = client.get("/staff/organisations?q=alpha", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="results">') and "Alpha Union" in fragment
+    # A state that does not exist: said so, and the default list (waiting for approval) is shown.
+    html = client.get("/staff/organisations?state=deleted").get_data(as_text=True)
+    assert "This filter could not be used" in html and "Alpha Union" in html and "Gamma 100% Club" not in html
 
 
 def _pending(n, start=0):

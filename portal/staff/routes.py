@@ -8,7 +8,7 @@ from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, services
 from portal.staff.forms import QueueFilterForm
-from portal.web import act, get_or_404, paginate, redirect_to, render, require
+from portal.web import act, filters_from, get_or_404, paginate, redirect_to, render, require
 
 
 @bp.before_request
@@ -24,11 +24,8 @@ def dashboard():
 
 @bp.get("/organisations")
 def queue():
-    filters = QueueFilterForm(request.args)
-    if not filters.validate():
-        filters = QueueFilterForm(formdata=None)
-    page = paginate(services.queue_query(filters.state.data or "pending", filters.community.data or "",
-                                         filters.q.data or ""))
+    filters, used = filters_from(QueueFilterForm)
+    page = paginate(services.queue_query(used.state.data or "pending", used.community.data or "", used.q.data or ""))
     return render("staff/queue.html", "results", filters=filters, page=page, reject_reasons=_reasons)
 
 

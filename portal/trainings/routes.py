@@ -19,19 +19,17 @@ from portal.trainings.materials.queries import for_course as materials_for_cours
 from portal.trainings.models import (
     Booking, CalendarFeed, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
 )
-from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import act, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 
 @bp.get("/")
 def catalogue():
     services.apply_expired_offers()
-    filters = CatalogueFilterForm(request.args)
-    if not filters.validate():
-        filters = CatalogueFilterForm(formdata=None)
-    query = queries.catalogue(current_user, programme=filters.programme.data or "",
-                              language=filters.language.data or "", seats=bool(filters.seats.data),
-                              q=filters.q.data or "", day=filters.day.data)
+    filters, used = filters_from(CatalogueFilterForm)
+    query = queries.catalogue(current_user, programme=used.programme.data or "",
+                              language=used.language.data or "", seats=bool(used.seats.data),
+                              q=used.q.data or "", day=used.day.data)
     page = paginate(query, per_page=20)
     ids = [ts.id for ts in page.items]
     return render("trainings/catalogue.html", "results", filters=filters, sections=queries.grouped(page.items),

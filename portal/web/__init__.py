@@ -41,6 +41,13 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
+def filters_from(form_class):
+    """A GET filter form read from the URL: (the form as sent, to show with its errors; the form to filter by,
+    which is the default one where the sent one was refused: the list then shows everything, and says why)."""
+    sent = form_class(request.args)
+    return sent, (sent if sent.validate() else form_class(formdata=None))
+
+
 def render_form(template: str, **context):
     """A page with a form in its "form" block: a POST that gets here was refused (422)."""
     status = 422 if request.method == "POST" else 200

@@ -9,7 +9,7 @@ from portal.trainings.materials import bp, queries, services, staff_bp
 from portal.trainings.materials.forms import LibraryFilterForm, MaterialForm, NewVersionForm, VersionForm
 from portal.trainings.materials.models import FILE_KINDS, Material, MaterialVersion, format_size
 from portal.trainings.models import DELIVERY_LANGUAGES, Course
-from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import act, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 # Room for the form's other fields around the largest file allowed.
@@ -20,10 +20,8 @@ FILE_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 @bp.get("/")
 def index():
-    filters = LibraryFilterForm(request.args)
-    if not filters.validate():
-        filters = LibraryFilterForm(formdata=None)
-    page = paginate(queries.library(programme=filters.programme.data or "", language=filters.language.data or ""),
+    filters, used = filters_from(LibraryFilterForm)
+    page = paginate(queries.library(programme=used.programme.data or "", language=used.language.data or ""),
                     per_page=20)
     return render("trainings/materials/index.html", "results", filters=filters, page=page,
                   can_manage=services.can_manage(current_user))
