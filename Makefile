@@ -32,7 +32,7 @@ translations: $(VENV)/.installed
 
 # After changing user-facing strings: extract them and update the catalogues (then translate fil and id).
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _p:1c,2 -k lazy_pgettext:1c,2 -o translations/messages.pot \
 	  --no-location --sort-output --omit-header --add-comments=TRANSLATORS: .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
@@ -45,8 +45,7 @@ seed: migrate
 run: seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops the server and the worker)"
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  PORTAL_ENV=$${PORTAL_ENV:-development} $(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 \
-	  --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss' wsgi:app
+	  PORTAL_ENV=$${PORTAL_ENV:-development} $(VENV)/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 wsgi:app
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)

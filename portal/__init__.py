@@ -12,12 +12,14 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates",
                 static_folder="../static")
     app.config.from_object(config or Config.from_env())
+    from portal.web import DatabaseInt
+    app.url_map.converters["int"] = DatabaseInt
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    import portal.models  # noqa: F401  (the whole schema)
+    import portal.models  # noqa: F401  (the whole schema; also registers the "portal-db://" limits storage)
     import portal.web.sqlite  # noqa: F401  (SQLite connection settings)
     from portal.accounts.routes import select_locale
 
@@ -57,8 +59,6 @@ def create_app(config=None) -> Flask:
 
 
 def _init_login(app):
-    from portal.accounts.models import User
-
     login.init_app(app)
     login.login_view = "accounts.login"
     login.login_message = _l("Please sign in to see this page.")
@@ -66,11 +66,6 @@ def _init_login(app):
     login.session_protection = "strong"
 
     @login.user_loader
-    def load_user(user_id: str):
-        ident, _, version = user_id.partition(".")
-        if not ident.isdigit() or not version.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.auth_version != int(version) or not user.is_enabled:
-            return None
-        return user
+    def load_user(token: str):
+        from portal.accounts.services import signed_in_user
+        return signed_in_user(token)

@@ -1,14 +1,15 @@
 """Who did what to which record, append-only.
 
 A row is added in the same transaction as the change it describes (the caller
-commits). Rows are never updated or deleted: the ORM refuses, and a database
-trigger (see the migration) refuses updates too.
+commits). Rows are never updated or deleted: the ORM refuses, and database
+triggers refuse both (migrations 0001 and 0008). A row of an update names the
+fields that changed (`changed()`), never what they hold.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -35,6 +36,13 @@ class AppendOnly(Exception):
 @event.listens_for(AuditLog, "before_delete")
 def _refuse_change(mapper, connection, target):
     raise AppendOnly("audit rows are append-only")
+
+
+def changed(obj, *names: str) -> list[str]:
+    """Which of `obj`'s attributes this transaction changed (before the flush): what an audit row of an update
+    names. The names only, never the values, which may be personal data."""
+    state = inspect(obj)
+    return [name for name in names if state.attrs[name].history.has_changes()]
 
 
 def record(actor, action: str, entity, details: dict | None = None) -> AuditLog:

@@ -8,6 +8,8 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from portal.files import private_dir, write_once
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -16,11 +18,9 @@ def _secret_key() -> str:
     """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
     if key := os.environ.get("SECRET_KEY"):
         return key
-    INSTANCE.mkdir(exist_ok=True)
     path = INSTANCE / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        write_once(path, secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -56,10 +56,22 @@ class Config:
                           "application/json", "text/calendar"]
     COMPRESS_MIN_SIZE = 300
     COMPRESS_ALGORITHM = ["br", "gzip"]
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Counts of tries, shared by every worker and server: Redis when there is one, else the database.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "portal-db://"
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"
-    LOGIN_LIMIT_ADDRESS = "30 per 15 minutes"
+    # Limits on tries (see portal/throttle.py). Sign-in and codes count failures only; the others every try.
+    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"    # failed sign-ins (and wrong current passwords) of one account
+    LOGIN_LIMIT_ADDRESS = "30 per 15 minutes"   # failed sign-ins from one address (a Sunday venue's Wi-Fi)
+    RESET_LIMIT_ADDRESS = "10 per hour"         # codes asked for from one address
+    RESET_LIMIT_TARGET = "3 per hour"           # codes sent to one number or e-mail, whoever asks
+    CODE_LIMIT_ADDRESS = "20 per hour"          # wrong reset codes from one address
+    CODE_LIMIT_TARGET = "10 per hour"           # wrong reset codes for one account (each code also dies at 5)
+    REGISTER_LIMIT_ADDRESS = "40 per hour"      # an organisation may register its members on one Wi-Fi
+    REGISTER_LIMIT_TARGET = "5 per hour"        # tries with one number or e-mail
+    JOIN_LIMIT_ADDRESS = "30 per hour"          # wrong join codes
+    JOIN_LIMIT_ACCOUNT = "10 per hour"
+    ORG_LIMIT_ADDRESS = "10 per day"            # organisations registered
+    ORG_LIMIT_ACCOUNT = "3 per day"
     PASSWORD_HASH = {}  # argon2id parameters; the library's defaults when empty
     RESET_CODE_MINUTES = 30
     OUTBOX_DIR = str(INSTANCE / "outbox")
@@ -72,12 +84,14 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "portal@localhost")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE")  # the CA of a mail server whose certificate no public CA signed
     WORKER_INTERVAL = 30
     PER_PAGE = 25
     QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.gov.hk/en/")
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     def __init__(self):
+        private_dir(INSTANCE)
         self.SECRET_KEY = _secret_key()
 
     @staticmethod
@@ -100,7 +114,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "portal-db://"  # the counts live in the test's database, emptied after each test
     # Cheap hashes keep the suite fast; production keeps argon2id's defaults.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 

@@ -1,9 +1,10 @@
 """Every model, imported once so that migrations and the app see the whole schema."""
-from portal.accounts.models import PasswordResetCode, User  # noqa: F401
+from portal.accounts.models import CalendarFeed, PasswordResetCode, SignIn, User  # noqa: F401
 from portal.audit import AuditLog  # noqa: F401
+from portal.throttle import RateCounter  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.organisations.models import Membership, Organisation  # noqa: F401
 from portal.trainings.models import (  # noqa: F401
-    Booking, CalendarFeed, Course, CourseText, OutreachRequest, TrainingSession, WaitlistEntry,
+    Booking, Course, CourseText, OutreachRequest, TrainingSession, WaitlistEntry,
 )
 from portal.trainings.materials.models import Material, MaterialVersion  # noqa: F401

@@ -94,12 +94,22 @@ def make_app(url: str, **overrides):
 
 
 def empty_tables():
+    """Every table emptied between tests: the audit log too, with its guard against deletion (a trigger the
+    app cannot pass) set aside for the moment, as the database's owner may."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
     else:
+        guards = db.session.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")).all()
+        for name, _sql in guards:
+            db.session.execute(text(f"DROP TRIGGER {name}"))
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
+        for _name, sql in guards:
+            db.session.execute(text(sql))
     db.session.commit()
 
 

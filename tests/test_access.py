@@ -10,11 +10,12 @@ import pytest
 from flask import url_for
 from werkzeug.datastructures import FileStorage
 
+from portal.accounts.models import CalendarFeed
 from portal.extensions import db
 from portal.organisations.models import MemberState, OrgState
 from portal.trainings.materials import services as materials
 from portal.trainings.models import (
-    Booking, BookingState, CalendarFeed, OutreachRequest, WaitlistEntry, WaitState,
+    Booking, BookingState, OutreachRequest, WaitlistEntry, WaitState,
 )
 from tests.factories import (
     PDF_BYTES, MaterialFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory,
@@ -76,6 +77,10 @@ MATRIX = [
     Row("accounts.reset_confirm", "POST", everyone(422)),
     Row("accounts.set_language", "POST", everyone(303), data=lambda w: {"locale": "fil", "next": "/"}),
     Row("accounts.account", "GET", signed_in(200)),
+    Row("accounts.quick_exit", "GET", everyone(303)),
+    Row("accounts.sign_out_everywhere", "POST", signed_in(303)),
+    Row("accounts.change_password", "GET", signed_in(200)),
+    Row("accounts.change_password", "POST", signed_in(422)),
     Row("organisations.mine", "GET", signed_in(200)),
     Row("organisations.register", "GET", everyone(200)),
     Row("organisations.register", "POST", signed_in(422)),
@@ -91,10 +96,13 @@ MATRIX = [
         data=lambda w: {"role": "coleader"}),
     Row("staff.dashboard", "GET", only(200, {"staff"})),
     Row("staff.queue", "GET", only(200, {"staff"})),
+    Row("staff.queue", "GET", only(200, {"staff"}), args=lambda w: {"state": "renamed"}),
     Row("staff.approve", "POST", only(303, {"staff"}), args=PENDING_ORG,
         data=lambda w: {"expected_state": "pending"}),
     Row("staff.reject", "POST", only(303, {"staff"}), args=PENDING_ORG,
         data=lambda w: {"expected_state": "pending", "reason": "incomplete"}),
+    Row("staff.approve_name", "POST", only(303, {"staff"}), args=lambda w: {"org_id": w.other_org.id}),
+    Row("staff.reject_name", "POST", only(303, {"staff"}), args=lambda w: {"org_id": w.other_org.id}),
     Row("trainings.catalogue", "GET", everyone(200)),
     Row("trainings.show", "GET", everyone(200), args=SESSION),
     Row("trainings.book", "POST", signed_in(303), args=SESSION),
@@ -155,7 +163,7 @@ class World:
         self.leader = self.org.created_by
         self.member_m = MembershipFactory(organisation=self.org)
         self.pending = MembershipFactory(organisation=self.org, state=MemberState.PENDING)
-        self.other_org = OrganisationFactory()
+        self.other_org = OrganisationFactory(pending_name="A new name, waiting for the Mission")
         self.pending_org = OrganisationFactory(state=OrgState.PENDING)
         self.staff = StaffFactory()
         # Trainings: a session where the member is booked (through her organisation), and a full

@@ -139,15 +139,6 @@ def test_sign_in_renews_the_session_and_remember_me_is_off(client):
     assert client.get_cookie("session").value != before
 
 
-def test_password_reset_ends_other_sessions(app, client):
-    user = UserFactory()
-    sign_in(client, user)
-    assert client.get("/auth/account").status_code == 200
-    user.auth_version += 1
-    db.session.commit()
-    assert client.get("/auth/account").status_code == 302
-
-
 def test_sign_out_works(client):
     sign_in(client, UserFactory())
     response = post(client, "/auth/logout")
@@ -195,3 +186,19 @@ def test_expired_csrf_token_gets_a_clear_page(app, client):
                                                     "csrf_token": token})
     assert response.status_code in (400, 422)
     assert "expired" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale, example, other", [("id", "+62 812 3456 7890", "+63 917"),
+                                                    ("fil", "+63 917 123 4567", "+62 812")])
+def test_the_phone_example_is_of_the_readers_own_country(client, locale, example, other):
+    html = client.get("/auth/register", headers={"Accept-Language": locale}).get_data(as_text=True)
+    assert example in html and other not in html
+    response = post(client, "/auth/register", {"name": "X", "phone": "12", "password": "a long password",
+                                               "confirm": "a long password", "locale": locale},
+                    page="/auth/register", headers={"Accept-Language": locale})
+    assert example in response.get_data(as_text=True)
+
+
+def test_the_reset_message_says_what_it_is_for(app):
+    from portal.notifications.messages import MESSAGES
+    assert str(MESSAGES["reset_code"][0]) == "Your code for a new password"

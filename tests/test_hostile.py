@@ -2,16 +2,22 @@
 see, from the access matrix), so a new form is swept without anyone listing it.
 
 For every form and field: script tags, SQL meta-characters, 100,000 characters, NUL bytes,
-right-to-left and zero-width characters, emoji, wrong types; and each form once without its
-CSRF token and once with an expired one. Asserted: never a 5xx; nothing in the database changed
-where the input was refused; text that was stored comes back escaped on every page.
+right-to-left and zero-width characters, emoji, wrong types; hidden fields (`next`, `back`,
+`expected_state`...) also get values that break a header or lead elsewhere (CR/LF, line
+separators, other hosts, backslashes, long paths, bad percent-encoding); and each form once
+without its CSRF token and once with an expired one. The query strings of every page get the
+same: the parameters its links and GET forms use, and `next` and `page` everywhere. Asserted:
+never a 5xx; never a redirect to another host; nothing in the database changed where the input
+was refused or only read; text that was stored comes back escaped on every page.
 """
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import Counter
 from datetime import timedelta
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 import time_machine
@@ -19,8 +25,9 @@ from flask import current_app, url_for
 from sqlalchemy import select, text
 
 from portal.extensions import db
+from tests.factories import PASSWORD
 from tests.helpers import sign_in
-from tests.test_access import MATRIX, ROLES, World
+from tests.test_access import L, MATRIX, ROLES, World
 
 PAYLOADS = {
     "script": '<script>alert("x")</script>',
@@ -34,18 +41,38 @@ PAYLOADS = {
     "float": "1e309",
     "empty": "",
 }
+# Values that break a header (Werkzeug refuses a CR or LF in one: a 500) or lead to another host
+# once they are a Location: for hidden fields and query strings, where a page keeps a path to go
+# back to. A CR or LF in `next=` made the sign-in redirect fail before anything swept for it.
+URL_PAYLOADS = {
+    "crlf": "/x\r\nSet-Cookie: a=b",
+    "lf": "\n",
+    "encoded_crlf": "/x%0d%0aSet-Cookie:%20a=b",
+    "protocol_relative": "//evil.example/",
+    "absolute": "https://evil.example/",
+    "backslash": "/\\evil.example",
+    "long_path": "/" + "a/" * 5_000,
+    "separators": "/x\u2028y\u2029z",
+    "bad_percent": "/%zz%c0%af%ff%",
+}
+QUERY_PAYLOADS = {**URL_PAYLOADS, **{k: PAYLOADS[k] for k in ("script", "attr", "sql", "nul")},
+                  "big_number": "99999999999999999999999"}
+RAW_IN_QUERY = {"bad_percent"}  # sent as typed, so the app decodes the broken escapes itself
 UNESCAPED = ('<script>alert("x")', "<img src=x onerror")
 
 
 class FormParser(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.forms, self._form, self._select, self._textarea = [], None, None, None
+        self.forms, self.links, self._form, self._select, self._textarea = [], [], None, None, None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
         if tag == "form":
-            self._form = {"action": a.get("action", ""), "method": a.get("method", "get").lower(), "fields": {}}
+            self._form = {"action": a.get("action", ""), "method": a.get("method", "get").lower(), "fields": {},
+                          "hidden": set()}
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -58,6 +85,8 @@ class FormParser(HTMLParser):
                     self._form["fields"].setdefault(a["name"], [])
             else:
                 self._form["fields"][a["name"]] = [a.get("value", "")]
+                if kind == "hidden":
+                    self._form["hidden"].add(a["name"])
         elif tag == "select" and a.get("name"):
             self._select = a["name"]
             self._form["fields"][a["name"]] = []
@@ -78,10 +107,14 @@ class FormParser(HTMLParser):
             self._textarea = None
 
 
-def forms_on(html: str) -> list[dict]:
+def parsed(html: str) -> FormParser:
     parser = FormParser()
     parser.feed(html)
-    return parser.forms
+    return parser
+
+
+def forms_on(html: str) -> list[dict]:
+    return parsed(html).forms
 
 
 def snapshot() -> str:
@@ -94,11 +127,11 @@ def snapshot() -> str:
     return digest.hexdigest()
 
 
-def pages_for(role: str, world: World) -> list[str]:
+def pages_for(role: str, world: World, answers=(200,)) -> list[str]:
     urls = []
     with current_app.test_request_context():
         for row in MATRIX:
-            if row.method == "GET" and row.expect[role] == 200 and row.endpoint not in (
+            if row.method == "GET" and row.expect[role] in answers and row.endpoint not in (
                     "static", "main.healthz", "materials.download"):  # the download is a file, not a page
                 urls.append(url_for(row.endpoint, **row.args(world)))
     return urls
@@ -131,6 +164,92 @@ def submit(client, page, form, fields):
     return client.get(action, query_string=fields)
 
 
+def fresh_fields(client, page, form) -> dict:
+    """The form's fields as its page shows them now. A form that an earlier payload made go away (an organisation
+    approved: no approve button any more) is sent as first found, with the session's current CSRF token: with a
+    stale one it would be refused before a field was read, and its other fields (`back`) never swept."""
+    on_page = forms_on(client.get(page).get_data(as_text=True))
+    now = next((f for f in on_page if f["action"] == form["action"]), form)
+    fields = {k: list(v) for k, v in now["fields"].items()}
+    tokens = [f["fields"]["csrf_token"] for f in on_page if "csrf_token" in f["fields"]]
+    if tokens and "csrf_token" in fields:
+        fields["csrf_token"] = tokens[0]
+    return fields
+
+
+def payloads_for(form, name):
+    """Every field gets PAYLOADS; a hidden field, where a page keeps a path to go back to or a state to
+    expect, also gets URL_PAYLOADS, and its own value with a CR/LF tail: a check such as
+    `back.startswith("/staff/")` lets that one through to the redirect."""
+    if name not in form["hidden"]:
+        return PAYLOADS
+    own = (form["fields"][name] or [""])[0]
+    return {**PAYLOADS, **URL_PAYLOADS, "own_then_crlf": own + "\r\nSet-Cookie: a=b"}
+
+
+def signing_in(page, form, name, world) -> dict:
+    """A real user's identifier and password for the sign-in form while a hidden field is swept: refused,
+    the form never gets as far as the redirect to `next`, where the CR/LF fault was."""
+    if name not in form["hidden"]:
+        return {}
+    with current_app.test_request_context():
+        if urlsplit(form["action"] or page).path != url_for("accounts.login"):
+            return {}
+    user = world.users["member"]
+    return {"identifier": [user.email or user.phone], "password": [PASSWORD]}
+
+
+def off_site(response) -> str | None:
+    """The redirect target if it leads to another host as a browser reads it: a browser drops tabs and line
+    breaks, trims spaces and controls, and takes a backslash for a slash, so "/\\evil.example" is as far
+    away as "//evil.example". HX-Redirect is read the same way: htmx navigates to it."""
+    for header in ("Location", "HX-Redirect"):
+        target = response.headers.get(header)
+        if target is None:
+            continue
+        seen = re.sub(r"[\t\n\r]", "", target).strip("\x00- ").replace("\\", "/")
+        parts = urlsplit(seen)
+        if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", response.request.host):
+            return target
+    return None
+
+
+def query_names(client, pages) -> dict[str, set[str]]:
+    """For each page's path, the query parameters that links and GET forms anywhere on the pages use for it,
+    and `next` and `page`, which any page may be given."""
+    names = {urlsplit(page).path: {"next", "page"} for page in pages}
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        html = parsed(response.get_data(as_text=True))
+        for href in html.links:
+            parts = urlsplit(href)
+            if parts.path in names and not parts.netloc:
+                names[parts.path] |= {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+        for form in html.forms:
+            path = urlsplit(form["action"] or page).path
+            if form["method"] == "get" and path in names:
+                names[path] |= set(form["fields"]) - {"csrf_token"}
+    return names
+
+
+def fault(response) -> str | None:
+    """What is wrong with an answer to a hostile GET: a 5xx, a redirect to another host, or markup let through."""
+    if response.status_code >= 500:
+        return f"status {response.status_code}"
+    if off_site(response):
+        return f"redirect to {off_site(response)!r}"
+    if response.mimetype == "text/html":
+        html = response.get_data(as_text=True)
+        return next((f"unescaped {bad!r}" for bad in UNESCAPED if bad in html), None)
+    return None
+
+
+def query(name, label, payload):
+    return f"{quote(name)}={payload if label in RAW_IN_QUERY else quote(payload, safe='')}"
+
+
 def assert_escaped_everywhere(app, role, world):
     client = client_as(app, role, world)
     for page in pages_for(role, world):
@@ -156,22 +275,22 @@ def test_hostile_input_sweep(sweep_app, role):
     app, world = sweep_app, World()
     forms = discovered(app, role, world)
     assert forms, f"no forms found for {role}"
-    swept = 0
+    swept, hidden = 0, Counter()
     for page, form in forms:
         user_fields = [n for n in form["fields"] if n != "csrf_token"]
         client = client_as(app, role, world)
         for name in user_fields:
-            for label, payload in PAYLOADS.items():
+            for label, payload in payloads_for(form, name).items():
                 if "sign out" in form["action"] or form["action"].endswith("/logout"):
                     client = client_as(app, role, world)
-                fresh = {f["action"]: f for f in forms_on(client.get(page).get_data(as_text=True))}
-                base = fresh.get(form["action"], form)["fields"]
-                fields = {k: list(v) for k, v in base.items()}
+                fields = fresh_fields(client, page, form)
+                fields.update(signing_in(page, form, name, world))
                 fields[name] = [payload] if label != "empty" else []
                 before = snapshot()
                 response = submit(client, page, form, fields)
                 status = response.status_code
                 assert status < 500, (role, form["action"], name, label, status)
+                assert not off_site(response), (role, form["action"], name, label, off_site(response))
                 if status == 303 and form["action"].endswith(("/login", "/register")):
                     client = client_as(app, role, world)  # the sweep goes on as the role it began as
                 after = snapshot()
@@ -181,10 +300,42 @@ def test_hostile_input_sweep(sweep_app, role):
                     for viewer in {role, "staff"} - {"anonymous"}:  # stored: shown escaped wherever it shows
                         assert_escaped_everywhere(app, viewer, world)
                 swept += 1
+                if name in form["hidden"]:
+                    hidden[f"{name} ({urlsplit(form['action'] or page).path})"] += 1
     assert swept > 0 or all(len(f["fields"]) <= 1 for _, f in forms)
-    print(f"swept {len(forms)} forms with {swept} hostile submissions as {role}")
+    print(f"swept {len(forms)} forms with {swept} hostile submissions as {role}, {hidden.total()} of them into "
+          f"hidden fields: {', '.join(sorted(hidden))}")
     for viewer in ROLES:
         assert_escaped_everywhere(app, viewer, world)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hostile_query_strings(sweep_app, role):
+    """Every page the role may see, and every page that only redirects it (the sign-in page once signed in,
+    which goes to `next`; any page to sign in first), with hostile values in its query parameters. Each
+    payload goes into all of a page's parameters at once (a page reads each on its own, and the fields of its
+    GET forms are swept one by one in test_hostile_input_sweep); a request that fails is sent again one
+    parameter at a time, to name the culprit. Faults are gathered, so one run shows all of them."""
+    app, world = sweep_app, World()
+    client = client_as(app, role, world)
+    pages = pages_for(role, world) + pages_for(role, world, answers=(302, L))
+    before, sent, faults = snapshot(), 0, []
+    for page, names in query_names(client, pages).items():
+        for label, payload in QUERY_PAYLOADS.items():
+            response = client.get(f"{page}?{'&'.join(query(name, label, payload) for name in sorted(names))}")
+            sent += 1
+            if fault(response):
+                alone = {name: fault(client.get(f"{page}?{query(name, label, payload)}")) for name in sorted(names)}
+                faults += [(page, name, label, found) for name, found in alone.items() if found] \
+                    or [(page, "+".join(sorted(names)), label, fault(response))]
+        assert snapshot() == before, f"a GET changed data: {page} as {role}"
+    print(f"swept {len(pages)} pages with {sent} hostile query strings as {role}")
+    assert not faults, "\n".join(map(str, faults))
+
+
+# Sign-out takes no CSRF token, on purpose: it must work from a page left open for hours, and all another
+# site could do with it is sign her out (tests/test_sign_ins.py shows both). No other form may join it.
+CSRF_EXEMPT = {"/auth/logout"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -193,6 +344,8 @@ def test_every_post_form_refuses_a_missing_or_expired_csrf_token(sweep_app, role
     posts = [(p, f) for p, f in discovered(app, role, world) if f["method"] == "post"]
     assert posts
     for page, form in posts:
+        if urlsplit(form["action"]).path in CSRF_EXEMPT:
+            continue
         fields = {k: v for k, v in form["fields"].items() if k != "csrf_token"}
         client = client_as(app, role, world)
         before = snapshot()
@@ -218,7 +371,10 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                     url_for("organisations.edit", org_id=world.org.id), url_for("staff.queue"),
                     url_for("organisations.rotate_code", org_id=world.org.id),
                     url_for("staff.approve", org_id=world.pending_org.id),
-                    url_for("staff.reject", org_id=world.pending_org.id)}
+                    url_for("staff.reject", org_id=world.pending_org.id),
+                    url_for("staff.approve_name", org_id=world.other_org.id),
+                    url_for("staff.reject_name", org_id=world.other_org.id),
+                    url_for("accounts.change_password"), url_for("accounts.sign_out_everywhere")}
         expected |= {url_for("materials.index"), url_for("materials_staff.new"),
                      url_for("materials_staff.edit", material_id=world.material.id),
                      url_for("materials_staff.delete", material_id=world.material.id),

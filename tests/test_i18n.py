@@ -17,7 +17,7 @@ def catalogue(lang):
 def extracted_ids(tmp_path):
     out = tmp_path / "messages.pot"
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(out), "--omit-header", "."],
+                    "-k", "_l", "-k", "lazy_gettext", "-k", "_p:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(out), "--omit-header", "."],
                    cwd=ROOT, check=True, capture_output=True)
     with open(out, "rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}

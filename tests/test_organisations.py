@@ -258,3 +258,66 @@ def test_member_cannot_manage_and_other_leader_cannot_see(app, client):
     assert org.join_code not in page
     assert post(client, f"/organisations/{org.id}/code").status_code == 403
     assert post(client, f"/organisations/{other.id}/members/{m.id}/remove").status_code == 404
+
+
+# --- issue 10, finding 10: a new name waits for the Mission; audit rows name what changed ---
+
+def _approved(leader):
+    org = services.register_organisation(leader, **PROFILE)
+    services.approve(StaffFactory(), org)
+    return org
+
+
+def test_an_approved_organisations_new_name_waits_for_the_mission(app, client):
+    leader = UserFactory(locale="fil")
+    org = _approved(leader)
+    sign_in(client, leader)
+    response = post(client, f"/organisations/{org.id}/edit",
+                    {**PROFILE, "name": "Mission For Migrant Workers - official", "meeting_place": "Chater Road"},
+                    page=f"/organisations/{org.id}/edit")
+    assert response.status_code == 303
+    db.session.refresh(org)
+    # The rest of the profile is live; the name is not, anywhere a member or another organisation looks.
+    assert org.name == "Bagong Samahan" and org.meeting_place == "Chater Road"
+    assert org.pending_name == "Mission For Migrant Workers - official"
+    member = MembershipFactory(organisation=org).user
+    other = client.application.test_client()
+    sign_in(other, member)
+    assert "Mission For Migrant Workers - official" not in other.get(f"/organisations/{org.id}").get_data(as_text=True)
+    assert "Mission For Migrant Workers - official" in client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    row = db.session.scalars(select(AuditLog).where(AuditLog.action == "organisation.updated")).one()
+    assert row.details == {"changed": ["meeting_place"], "name": "waiting"}
+    assert "Chater Road" not in str(row.details)  # the fields, not what they hold
+    # The Mission sees it in its queue and decides.
+    staff = client.application.test_client()
+    sign_in(staff, StaffFactory())
+    queue = staff.get("/staff/organisations?state=renamed").get_data(as_text=True)
+    assert "Mission For Migrant Workers - official" in queue and "Approve the new name" in queue
+    assert post(staff, f"/staff/organisations/{org.id}/name/reject").status_code == 303
+    db.session.refresh(org)
+    assert org.name == "Bagong Samahan" and org.pending_name is None
+    assert db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id.desc())).first() == \
+        "org_name_rejected"
+
+
+def test_the_mission_approves_a_new_name(app):
+    leader = UserFactory()
+    org = _approved(leader)
+    services.update_profile(leader, org, **{**PROFILE, "name": "Samahan ng Kababaihan"})
+    assert org.name == "Bagong Samahan"
+    services.approve_name(StaffFactory(), org)
+    assert org.name == "Samahan ng Kababaihan" and org.pending_name is None
+    assert audit_actions(org)[-2:] == ["organisation.updated", "organisation.name_approved"]
+    with pytest.raises(services.AlreadyDecided):
+        services.approve_name(StaffFactory(), org)
+    with pytest.raises(NotAllowed):
+        services.reject_name(leader, org)
+
+
+def test_a_registration_not_yet_approved_is_renamed_at_once(app):
+    leader = UserFactory()
+    org = services.register_organisation(leader, **PROFILE)
+    services.update_profile(leader, org, **{**PROFILE, "name": "Another Name"})
+    assert org.name == "Another Name" and org.pending_name is None
+    row = db.session.scalars(select(AuditLog).where(AuditLog.action == "organisation.updated")).one()
+    assert row.details == {"changed": ["name"]}

@@ -1,6 +1,16 @@
 """The outbox, its senders and the CLI commands."""
+import socket
+import ssl
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
 from pathlib import Path
 
+import pytest
+from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -52,6 +62,93 @@ def test_file_sender_writes_to_the_log_folder(app, tmp_path):
     assert "To: ana@example.org" in text and "Samahan" in text
 
 
+class Inbox:
+    """An aiosmtpd handler that keeps what it received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for "localhost" that no public CA signed: (certificate, key) as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, content_commitment=False,
+                                         key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "localhost.pem", folder / "localhost-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A real SMTP server on 127.0.0.1 that takes mail only after STARTTLS, with a self-signed certificate."""
+    cert_file, key_file = self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=tls, require_starttls=True)
+    controller.start()
+    try:
+        yield inbox, controller.port, cert_file
+    finally:
+        controller.stop()
+
+
+def use_smtp(app, port, server="localhost", ca_file=None):
+    """The real sender_for() path: no test sender, MAIL_SERVER set."""
+    del app.extensions["outbox.sender"]
+    app.config.update(MAIL_SERVER=server, MAIL_PORT=port, MAIL_USE_TLS=True, MAIL_USERNAME=None,
+                      MAIL_CA_FILE=ca_file, MAIL_FROM="portal@example.org")
+
+
+@pytest.mark.parametrize("server, trusted", [("localhost", False), ("127.0.0.1", True)],
+                         ids=["unknown certificate", "certificate for another name"])
+def test_smtp_sends_nothing_to_a_server_it_cannot_verify(app, smtp_server, server, trusted):
+    inbox, port, cert_file = smtp_server
+    use_smtp(app, port, server=server, ca_file=str(cert_file) if trusted else None)
+    queue(UserFactory(email="ana@example.org", phone=None), "org_approved", org="Samahan")
+    db.session.commit()
+    assert send_pending() == (0, 1)
+    msg = db.session.scalars(select(OutboxMessage)).one()
+    assert msg.sent_at is None and msg.last_error == "SSLCertVerificationError"
+    assert inbox.messages == []
+
+
+def test_smtp_sends_to_a_server_signed_by_the_configured_ca(app, smtp_server):
+    inbox, port, cert_file = smtp_server
+    use_smtp(app, port, server="localhost", ca_file=str(cert_file))
+    queue(UserFactory(email="ana@example.org", phone=None), "org_approved", org="Samahan")
+    db.session.commit()
+    assert send_pending() == (1, 0)
+    [received] = inbox.messages
+    assert received["To"] == "ana@example.org" and received["Subject"] == "Your organisation was approved"
+    assert "Samahan" in received.get_payload()
+
+
 def test_cli_create_staff_and_send_outbox(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-staff", "--name", "Eni", "--email", "eni@example.org", "--role",
@@ -61,7 +158,7 @@ def test_cli_create_staff_and_send_outbox(app):
     assert db.session.scalars(select(User)).one().role == "supervisor"
     result = runner.invoke(args=["create-staff", "--name", "X", "--email", "eni@example.org",
                                  "--password", "a long password"])
-    assert result.exit_code != 0 and "already exists" in result.output
+    assert result.exit_code != 0 and "could not make an account" in result.output
     queue(UserFactory(), "org_approved", org="Samahan")
     db.session.commit()
     result = runner.invoke(args=["send-outbox"])

@@ -7,13 +7,14 @@ import time_machine
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from portal.accounts.models import CalendarFeed
 from portal.audit import AuditLog
 from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.trainings import services
 from portal.trainings.models import (
-    Booking, BookingState, CalendarFeed, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
+    Booking, BookingState, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import NotAllowed
 from tests.factories import (

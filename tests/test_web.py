@@ -57,7 +57,7 @@ def test_405_413_and_bad_ids_get_pages_not_500(client):
 
 def test_missing_csrf_is_refused_with_a_clear_message(client):
     user = UserFactory()
-    response = client.post("/auth/logout")
+    response = client.post("/auth/language", data={"locale": "fil", "next": "/"})
     assert response.status_code == 400
     response = client.post("/auth/login", data={"identifier": user.phone, "password": "x"})
     assert response.status_code in (400, 422) and "expired" in response.get_data(as_text=True)
@@ -178,3 +178,24 @@ def test_wtforms_own_messages_are_in_the_users_language(app, client, locale):
     for english in ("Not a valid choice", "Not a valid integer", "Field cannot be longer"):
         assert english not in html
     assert 'class="errors"' in html and html.count('class="err"') >= 2
+
+
+@pytest.mark.parametrize("url", ["/organisations/99999999999999999999", "/organisations/2147483648",
+                                 "/trainings/9223372036854775807", "/materials/99999999999999999999",
+                                 "/trainings/?page=99999999999999999999", "/staff/organisations?page=2147483648"])
+def test_numbers_beyond_the_databases_range_are_pages_not_found(client, url):
+    """Signed in, so that the number reaches the database (SQLite cannot be asked it at all)."""
+    sign_in(client, StaffFactory())
+    assert client.get(url).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("locale, written", [("fil", "Linggo, Disyembre 6, 10:00"), ("id", "Minggu 6 Desember, 10:00"),
+                                             ("en", "Sunday 6 December, 10:00")])
+def test_dates_are_written_as_each_language_writes_them(app, client, locale, written):
+    """Filipinos write the month first; Indonesians and Hong Kong's English the day first."""
+    from datetime import datetime, timezone
+    from tests.factories import SessionFactory
+    ts = SessionFactory(starts_at=datetime(2026, 12, 6, 2, 0, tzinfo=timezone.utc),
+                        ends_at=datetime(2026, 12, 6, 5, 0, tzinfo=timezone.utc))
+    html = client.get(f"/trainings/{ts.id}", headers={"Accept-Language": locale}).get_data(as_text=True)
+    assert written in html

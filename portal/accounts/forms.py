@@ -31,7 +31,8 @@ class RegisterForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=32),
                                                          _service_check(services.normalise_phone)],
-                        description=_l("Hong Kong or home-country number, e.g. 5123 4567 or +63 917 123 4567"))
+                        description=_l("Hong Kong or home-country number, e.g. 5123 4567 or %(example)s",
+                                            example=services.HOME_NUMBER))
     email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254),
                                                              _service_check(services.normalise_email)])
     password = PasswordField(_l("Password"), validators=[
@@ -54,14 +55,28 @@ class ResetRequestForm(Form):
     identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
 
 
+def _new_password():
+    return PasswordField(_l("New password"), validators=[
+        DataRequired(REQUIRED), Length(min=services.MIN_PASSWORD, max=200,
+                                       message=_l("Use a password of at least 10 characters."))])
+
+
+def _new_password_again():
+    return PasswordField(_l("New password again"), validators=[
+        DataRequired(REQUIRED), EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
 class ResetForm(Form):
     identifier = StringField(_l("Mobile number or e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
     code = StringField(_l("Code you received"), validators=[DataRequired(REQUIRED), Length(max=12)])
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(REQUIRED), Length(min=services.MIN_PASSWORD, max=200,
-                                       message=_l("Use a password of at least 10 characters."))])
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(REQUIRED), EqualTo("password", message=_l("The two passwords are not the same."))])
+    password = _new_password()
+    confirm = _new_password_again()
+
+
+class PasswordForm(Form):
+    current = PasswordField(_l("Your password now"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = _new_password()
+    confirm = _new_password_again()
 
 
 class LanguageForm(Form):

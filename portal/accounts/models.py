@@ -42,22 +42,30 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     role: Mapped[str | None] = mapped_column(String(20))  # a MissionRole, or None for everyone else
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped when the password changes, so that every other session ends.
-    auth_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships = relationship("Membership", back_populates="user", lazy="select")
 
+    # Flask-Login's mixin compares people by get_id(), which is now a sign-in's token: compare rows as
+    # SQLAlchemy does (one object per row in a session).
+    __eq__, __ne__, __hash__ = object.__eq__, object.__ne__, object.__hash__
+
+    sign_in = None  # the SignIn this request came with (set by the user loader, or at sign-in): not a column
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.auth_version}"
+        """What the session and the remember cookie carry: the token of this sign-in, never the account's
+        number, so that ending the sign-in in the database ends it wherever the cookie still is."""
+        if self.sign_in is None or not getattr(self.sign_in, "token", None):
+            raise RuntimeError("get_id() needs the sign-in that portal.accounts.services.start_sign_in made")
+        return self.sign_in.token
 
     @property
     def is_active(self) -> bool:
         return self.is_enabled
 
     @property
-    def is_mission(self) -> bool:
-        return self.role in set(MissionRole)
+    def role_label(self):
+        return ROLE_LABELS[MissionRole(self.role)] if self.role in set(MissionRole) else ""
 
     @property
     def contact_channel(self) -> str:
@@ -66,6 +74,40 @@ class User(UserMixin, db.Model):
     @property
     def contact_address(self) -> str:
         return self.email or self.phone or ""
+
+
+class SignInEnd(StrEnum):
+    """How a sign-in ended (kept on the row and in the audit log)."""
+    SIGNED_OUT = "signed_out"      # the Sign out button
+    QUICK_EXIT = "quick_exit"
+    EVERYWHERE = "everywhere"      # "Sign out everywhere"
+    PASSWORD = "password"          # the password was changed or reset
+
+
+class SignIn(db.Model):
+    """One sign-in on one browser. The token is made at sign-in and kept here only as its SHA-256 (a copy of
+    the database signs no one in); it is valid until `expires_at` (12 hours, or 14 days with "Keep me signed
+    in") unless it was ended: at sign-out, by "Sign out everywhere", or when the password changes."""
+    __tablename__ = "sign_ins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_how: Mapped[str | None] = mapped_column(String(20))  # a SignInEnd
+
+    token = None  # the token itself: only in the request that made it, or that came with it
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar address: the token is the only key, and a new one revokes the old. Her
+    trainings are in it (and later her campaign shifts); it ends with her other sign-ins."""
+    __tablename__ = "calendar_feeds"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class PasswordResetCode(db.Model):

@@ -1,14 +1,14 @@
-import hashlib
-
 from flask import current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, decode_cookie, login_required, login_user, logout_user
 
+from portal import throttle
 from portal.accounts import bp, services
-from portal.accounts.forms import LanguageForm, LoginForm, RegisterForm, ResetForm, ResetRequestForm
-from portal.extensions import limiter
-from portal.web import DomainError, attempt, is_safe_next, redirect_to, render, render_form
-from portal.web.errors import MESSAGES, error_page
+from portal.accounts.forms import LanguageForm, LoginForm, PasswordForm, RegisterForm, ResetForm, ResetRequestForm
+from portal.accounts.models import SignInEnd
+from portal.extensions import csrf
+from portal.web import attempt, is_safe_next, redirect_to, render, render_form
+from portal.web.forms import EmptyForm
 
 LANG_COOKIE = "lang"
 
@@ -18,66 +18,95 @@ def _next_url(form_next: str | None = None) -> str:
     return target if is_safe_next(target) else url_for("main.home")
 
 
-def _account_key() -> str:
-    """Failed sign-ins counted per account: the identifier as typed, normalised and hashed."""
-    raw = (request.form.get("identifier") or "").strip().lower()
-    try:
-        raw = services.normalise_phone(raw) if "@" not in raw else raw
-    except DomainError:
-        pass
-    return "login-account:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+def _signed_in(user, response):
+    """Her browser is signed in: a new session (nothing from before it survives) with her sign-in's token."""
+    session.clear()
+    login_user(user, remember=bool(user.sign_in.remember))
+    session["_fresh"] = True
+    response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
 
 
-def _failed(response) -> bool:
-    return response.status_code != 303
+def _forget_browser(response, everything: bool = False):
+    """Nothing of hers is left in this browser: the session and the remember cookie are deleted (Flask-Login
+    forgets the remember cookie only when told after the session is emptied, which is why it was kept), and
+    the browser is asked to drop its cached copies of our pages (Back then shows none of them). The quick
+    exit also drops every cookie of the site, the language too."""
+    session.clear()
+    logout_user()
+    config = current_app.config
+    response.delete_cookie(config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+                           domain=config.get("REMEMBER_COOKIE_DOMAIN"), path=config.get("REMEMBER_COOKIE_PATH", "/"))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"' if everything else '"cache"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed, scope="login-account")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed,
-               scope="login-address")
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_next_url())
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        user, error = attempt(services.authenticate, form.identifier.data, form.password.data)
+        user, error = attempt(services.sign_in, form.identifier.data, form.password.data,
+                              remember=bool(form.remember.data), address=throttle.address())
         if error is None:
-            target = _next_url(form.next.data)
-            session.clear()  # a new session at sign-in: nothing from before survives
-            login_user(user, remember=bool(form.remember.data))
-            session["_fresh"] = True
-            response = redirect_to(target)
-            response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
-            return response
+            return _signed_in(user, redirect_to(_next_url(form.next.data)))
     return render_form("accounts/login.html", form=form, error=error)
 
 
-# The forms whose sending is rate-limited, and their pages.
-_LIMITED = {"accounts.login": (LoginForm, "accounts/login.html"),
-            "accounts.reset_request": (ResetRequestForm, "accounts/reset_request.html"),
-            "accounts.reset_confirm": (ResetForm, "accounts/reset_confirm.html")}
-
-
-@bp.errorhandler(429)
-def too_many_tries(e):
-    """The form again, as she sent it (never the password), saying why it was refused: a page of its own
-    lost what she typed, and HTMX, which swaps no error page, showed nothing at all."""
-    if request.endpoint not in _LIMITED:
-        return error_page(429, *MESSAGES[429])
-    form_class, template = _LIMITED[request.endpoint]
-    return render(template, "form", status=429, form=form_class(),
-                  error=_("Too many tries. For your safety, please wait a few minutes and try again."))
+def _this_browsers_sign_ins() -> list[str]:
+    """The sign-in tokens this request carries, the session's and the remember cookie's, read before
+    Flask-Login looks at them: its session protection empties the session of a phone whose address changed
+    since it signed in, and that sign-in must end too."""
+    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    return [t for t in (session.get("_user_id"), decode_cookie(cookie) if cookie else None) if t]
 
 
 @bp.post("/logout")
+@csrf.exempt
 def logout():
-    logout_user()
-    session.clear()
+    """Not guarded by a CSRF token: a sign-out must work from a page left open for hours (its token expired),
+    and all another site could do with it is sign her out."""
+    services.end_sign_in(_this_browsers_sign_ins(), SignInEnd.SIGNED_OUT)
+    response = _forget_browser(redirect_to(url_for("main.home")))
     flash(_("You are signed out."), "success")
-    return redirect_to(url_for("main.home"))
+    return response
+
+
+@bp.get("/exit")
+def quick_exit():
+    """The quick exit: her sign-in ends (the remembered one too), the browser is told to forget the site, and
+    she is sent to a harmless page. A plain link, so that it works at once from any page, with or without
+    JavaScript and however old the page (no form token to expire); another site could only sign her out."""
+    services.end_sign_in(_this_browsers_sign_ins(), SignInEnd.QUICK_EXIT)
+    return _forget_browser(redirect(current_app.config["QUICK_EXIT_URL"], 303), everything=True)
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    if EmptyForm().validate_on_submit():
+        services.end_sign_ins(current_user, SignInEnd.EVERYWHERE)
+        response = _forget_browser(redirect_to(url_for("main.home")))
+        flash(_("You are signed out on every phone and computer."), "success")
+        return response
+    return redirect_to(url_for("accounts.account"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        _user, error = attempt(services.change_password, current_user, form.current.data, form.password.data)
+        if error is None:
+            flash(_("Your password was changed. You are signed out on your other phones and computers."),
+                  "success")
+            return redirect_to(url_for("accounts.account"))
+    return render_form("accounts/password.html", form=form, error=error)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -88,36 +117,35 @@ def register():
     error = None
     if form.validate_on_submit():
         user, error = attempt(services.register, form.name.data, form.password.data, locale=form.locale.data,
-                              phone=form.phone.data or None, email=form.email.data or None)
+                              phone=form.phone.data or None, email=form.email.data or None,
+                              address=throttle.address())
         if error is None:
-            session.clear()
-            login_user(user)
+            response = _signed_in(services.start_sign_in(user), redirect_to(_next_url(form.next.data)))
             flash(_("Welcome! Your account is ready."), "success")
-            response = redirect_to(_next_url(form.next.data))
-            response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
             return response
     return render_form("accounts/register.html", form=form, error=error)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"], scope="reset-request")
 def reset_request():
     form = ResetRequestForm()
+    error = None
     if form.validate_on_submit():
-        services.request_reset(form.identifier.data)
-        flash(_("If an account has this mobile number or e-mail, a code is on its way. "
-                "It can take a few minutes."), "success")
-        return redirect_to(url_for("accounts.reset_confirm"))
-    return render_form("accounts/reset_request.html", form=form)
+        _sent, error = attempt(services.request_reset, form.identifier.data, address=throttle.address())
+        if error is None:
+            flash(_("If an account has this mobile number or e-mail, a code is on its way. "
+                    "It can take a few minutes."), "success")
+            return redirect_to(url_for("accounts.reset_confirm"))
+    return render_form("accounts/reset_request.html", form=form, error=error)
 
 
 @bp.route("/reset/code", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"], scope="reset-confirm")
 def reset_confirm():
     form = ResetForm()
     error = None
     if form.validate_on_submit():
-        _changed, error = attempt(services.reset_password, form.identifier.data, form.code.data, form.password.data)
+        _changed, error = attempt(services.reset_password, form.identifier.data, form.code.data, form.password.data,
+                                  address=throttle.address())
         if error is None:
             flash(_("Your password was changed. Sign in with the new one."), "success")
             return redirect_to(url_for("accounts.login"))
@@ -140,7 +168,8 @@ def set_language():
 @login_required
 def account():
     from portal.organisations.services import memberships_for
-    return render("accounts/account.html", memberships=memberships_for(current_user))
+    return render("accounts/account.html", memberships=memberships_for(current_user),
+                  signed_in=services.active_sign_ins(current_user), form=EmptyForm())
 
 
 def _current_locale() -> str:

@@ -1,6 +1,13 @@
-"""Accounts: registration, sign-in, password reset, language. Tested without HTTP."""
+"""Accounts: registration, sign-in and sign-out, passwords and reset codes, language. Tested without HTTP.
+
+Tries are limited (portal/throttle.py) by what happened: a failed sign-in, a wrong code, a code asked for,
+a registration; per address and per account (or per number or e-mail typed, normalised, when there is no
+account), so that writing one address another way counts against the same account. `address` is the
+client's address; None for the CLI and the demo, which are not limited."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -9,12 +16,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
-from portal.accounts.models import MissionRole, PasswordResetCode, User
+from portal import throttle
+from portal.accounts.models import CalendarFeed, MissionRole, PasswordResetCode, SignIn, SignInEnd, User
 from portal.audit import record
-from portal.clock import aware, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.web import DomainError
@@ -25,8 +34,21 @@ MIN_PASSWORD = 10
 MAX_RESET_ATTEMPTS = 5
 
 
+class _HomeNumber:
+    """An example of a home-country mobile number, of the reader's own country (an Indonesian reading a
+    Philippine number as the example wonders whether hers will do)."""
+    EXAMPLES = {"fil": "+63 917 123 4567", "id": "+62 812 3456 7890"}
+
+    def __str__(self):
+        return self.EXAMPLES.get(str(get_locale()), self.EXAMPLES["fil"])
+
+
+HOME_NUMBER = _HomeNumber()
+
+
 class InvalidPhone(DomainError):
-    message = _l("This is not a mobile number we can use. Write it like 5123 4567 or +63 917 123 4567.")
+    message = _l("This is not a mobile number we can use. Write it like 5123 4567 or %(example)s.",
+                 example=HOME_NUMBER)
 
 
 class InvalidEmail(DomainError):
@@ -38,7 +60,10 @@ class NeedContact(DomainError):
 
 
 class AlreadyRegistered(DomainError):
-    message = _l("An account with this mobile number or e-mail already exists. Sign in, or reset your password.")
+    # Says neither which detail nor that an account exists: a stranger trying numbers learns nothing more
+    # than from a typing mistake, while the owner is told what to do.
+    message = _l("We could not make an account with these details. If this mobile number or e-mail is "
+                 "yours, you may have an account already: sign in, or reset your password.")
 
 
 class WeakPassword(DomainError):
@@ -51,6 +76,10 @@ class BadCredentials(DomainError):
 
 class BadResetCode(DomainError):
     message = _l("This code is wrong or has expired. Ask for a new one.")
+
+
+class WrongPassword(DomainError):
+    message = _l("This is not your current password.")
 
 
 def hasher() -> PasswordHasher:
@@ -80,38 +109,54 @@ def normalise_email(raw: str) -> str:
         raise InvalidEmail() from e
 
 
-def find_by_login(identifier: str) -> User | None:
+def login_identity(identifier: str) -> str | None:
+    """The account an identifier names, written one way: "email:<normalised>" or "phone:<E.164>"."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    if "@" in identifier:
-        try:
-            email = normalise_email(identifier)
-        except InvalidEmail:
-            return None
-        return db.session.scalar(select(User).where(func.lower(User.email) == email))
     try:
-        phone = normalise_phone(identifier)
-    except InvalidPhone:
+        if "@" in identifier:
+            return "email:" + normalise_email(identifier)
+        return "phone:" + normalise_phone(identifier)
+    except DomainError:
         return None
-    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def find_by_login(identifier: str) -> User | None:
+    identity = login_identity(identifier)
+    if identity is None:
+        return None
+    kind, value = identity.split(":", 1)
+    column = func.lower(User.email) if kind == "email" else User.phone
+    return db.session.scalar(select(User).where(column == value))
+
+
+def _account_key(identifier: str, user: User | None) -> str:
+    """One count per account, however its number or e-mail was written; else per identity typed."""
+    if user is not None:
+        return throttle.key(f"user:{user.id}")
+    return throttle.key(login_identity(identifier) or (identifier or "").strip().casefold())
 
 
 def register(name: str, password: str, locale: str = "en", phone: str | None = None,
-             email: str | None = None, role: MissionRole | None = None) -> User:
+             email: str | None = None, role: MissionRole | None = None, address: str | None = None) -> User:
     phone = normalise_phone(phone) if phone else None
     email = normalise_email(email) if email else None
     if not phone and not email:
         raise NeedContact()
+    if address is not None:
+        throttle.take((throttle.REGISTER_ADDRESS, address),
+                      *((throttle.REGISTER_TARGET, throttle.key(f"phone:{phone}")) for _ in [1] if phone),
+                      *((throttle.REGISTER_TARGET, throttle.key(f"email:{email}")) for _ in [1] if email))
     if len(password or "") < MIN_PASSWORD:
         raise WeakPassword()
+    password_hash = hasher().hash(password)  # before the check below: as long whether or not it is taken
     if (phone and db.session.scalar(select(User.id).where(User.phone == phone))) or \
             (email and db.session.scalar(select(User.id).where(func.lower(User.email) == email))):
         raise AlreadyRegistered()
     if locale not in current_app.config["LANGUAGES"]:
         locale = "en"
-    user = User(name=name.strip(), phone=phone, email=email, locale=locale,
-                password_hash=hasher().hash(password), role=role)
+    user = User(name=name.strip(), phone=phone, email=email, locale=locale, password_hash=password_hash, role=role)
     db.session.add(user)
     db.session.flush()
     record(user, "user.registered", user, {"role": role} if role else None)
@@ -124,58 +169,260 @@ def authenticate(identifier: str, password: str) -> User:
     if user is None or not user.is_enabled:
         hasher().hash("timing-equaliser")  # same work whether or not the account exists
         raise BadCredentials()
-    try:
-        hasher().verify(user.password_hash, password or "")
-    except (VerificationError, InvalidHashError) as e:
-        raise BadCredentials() from e
-    if hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hasher().hash(password)
-        db.session.commit()
+    _check_password(user, password, BadCredentials)
     return user
 
 
-def request_reset(identifier: str) -> None:
-    """Send a one-time code if the account exists; say nothing either way."""
+def _check_password(user: User, password: str, error: type[DomainError]) -> None:
+    try:
+        hasher().verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError) as e:
+        raise error() from e
+    if hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
+        db.session.commit()
+
+
+def sign_in(identifier: str, password: str, remember: bool = False, address: str = "-") -> User:
+    """Check the password and start a sign-in. Five failures for one account in 15 minutes, or thirty from
+    one address, and sign-in waits; a failure, and the lock-out it causes, are in the audit log (for an
+    account that exists: an address typed wrong names no one)."""
     user = find_by_login(identifier)
+    checks = ((throttle.LOGIN_ACCOUNT, _account_key(identifier, user)), (throttle.LOGIN_ADDRESS, address))
+    throttle.refuse_if_blocked(*checks)
+    try:
+        authenticate(identifier, password)
+    except BadCredentials:
+        db.session.rollback()
+        locked = throttle.count(*checks)
+        if user is not None:
+            record(None, "user.sign_in_failed", user)
+            if locked:
+                record(None, "user.locked_out", user)
+            db.session.commit()
+        raise
+    return start_sign_in(user, remember)
+
+
+# --- sign-ins: one row each, its token the key (see SignIn) ---
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_sign_in(user: User, remember: bool = False) -> User:
+    """A new sign-in for this browser; its token goes into the session (and the remember cookie)."""
+    token = secrets.token_urlsafe(32)
+    lasts = current_app.config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
+    row = SignIn(user_id=user.id, token_hash=_token_hash(token), remember=remember,
+                 expires_at=utcnow() + lasts)
+    db.session.add(row)
+    db.session.flush()
+    record(user, "user.signed_in", user, {"remember": remember})
+    db.session.commit()
+    row.token, user.sign_in = token, row
+    return user
+
+
+def signed_in_user(token: str) -> User | None:
+    """The person a session's or remember cookie's token signs in: the sign-in not ended, not expired, the
+    account enabled. One query per request."""
+    if not token or len(token) > 100:
+        return None
+    found = db.session.execute(select(SignIn, User).join(User, User.id == SignIn.user_id).where(
+        SignIn.token_hash == _token_hash(token), SignIn.ended_at.is_(None), SignIn.expires_at > utcnow(),
+        User.is_enabled.is_(True))).first()
+    if found is None:
+        return None
+    row, user = found
+    row.token, user.sign_in = token, row
+    return user
+
+
+def end_sign_in(tokens: list[str], how: SignInEnd = SignInEnd.SIGNED_OUT) -> None:
+    """Sign-out: the sign-ins these tokens belong to are never accepted again, wherever a copy of the cookie
+    is. By token, not by the signed-in person: a phone whose address changed since it signed in arrives with
+    its session emptied by Flask-Login's protection, but still carries its remember cookie."""
+    hashes = {_token_hash(t) for t in tokens if t and len(t) <= 100}
+    if not hashes:
+        return
+    rows = db.session.execute(select(SignIn.id, SignIn.user_id).where(
+        SignIn.token_hash.in_(hashes), SignIn.ended_at.is_(None))).all()
+    if not rows:
+        return
+    db.session.execute(update(SignIn).where(SignIn.id.in_([r.id for r in rows])).values(
+        ended_at=utcnow(), ended_how=how))
+    for user_id in {r.user_id for r in rows}:
+        user = db.session.get(User, user_id)
+        record(user, "user.signed_out", user, {"how": str(how)})
+    db.session.commit()
+
+
+def end_sign_ins(user: User, how: SignInEnd, keep_this_one: bool = False) -> int:
+    """End her sign-ins on every phone and browser (all but this one, after a password change) and her
+    calendar address, which is a key to her account too. Returns how many sign-ins were ended."""
+    ended = _end_sign_ins(user, how, keep=user.sign_in.id if keep_this_one and user.sign_in else None)
+    record(user, "user.signed_out_everywhere", user, {"how": str(how), "ended": ended})
+    db.session.commit()
+    return ended
+
+
+def _end_sign_ins(user: User, how: SignInEnd, keep: int | None = None) -> int:
+    query = update(SignIn).where(SignIn.user_id == user.id, SignIn.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(SignIn.id != keep)
+    ended = db.session.execute(query.values(ended_at=utcnow(), ended_how=how)).rowcount
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    return ended
+
+
+def active_sign_ins(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(SignIn).where(
+        SignIn.user_id == user.id, SignIn.ended_at.is_(None), SignIn.expires_at > utcnow()))
+
+
+def sweep_sign_ins_job() -> str | None:
+    """The worker's periodic job: forget sign-ins that ended or expired more than 30 days ago."""
+    cutoff = utcnow() - timedelta(days=30)
+    n = db.session.execute(delete(SignIn).where((SignIn.expires_at < cutoff) | (SignIn.ended_at < cutoff))
+                           .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return f"Accounts: {n} old sign-ins removed." if n else None
+
+
+# --- passwords ---
+
+def change_password(user: User, current: str, new_password: str) -> User:
+    """Her own password, the current one first (a wrong one counts as a failed sign-in). Every other
+    sign-in ends, and her calendar address with them."""
+    checks = ((throttle.LOGIN_ACCOUNT, _account_key("", user)),)
+    throttle.refuse_if_blocked(*checks)
+    if len(new_password or "") < MIN_PASSWORD:
+        raise WeakPassword()
+    try:
+        _check_password(user, current, WrongPassword)
+    except WrongPassword:
+        db.session.rollback()
+        throttle.count(*checks)
+        record(user, "user.sign_in_failed", user, {"where": "password_change"})
+        db.session.commit()
+        raise
+    user.password_hash = hasher().hash(new_password)
+    _end_sign_ins(user, SignInEnd.PASSWORD, keep=user.sign_in.id if user.sign_in else None)
+    record(user, "user.password_changed", user)
+    db.session.commit()
+    return user
+
+
+def _code_hash(user_id: int, code: str) -> str:
+    """A reset code, kept as an HMAC with the app's secret: a copy of the database alone cannot try the
+    million codes, and checking one costs the same microseconds for every account (no slow hash to time)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"reset:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def request_reset(identifier: str, address: str | None = None) -> None:
+    """Send a one-time code if the account exists; say nothing either way. Codes to one number or e-mail
+    are limited whoever asks (her phone is not flooded), and asks from one address too."""
+    user = find_by_login(identifier)
+    if address is not None:
+        throttle.take((throttle.RESET_ADDRESS, address), (throttle.RESET_TARGET, _account_key(identifier, user)))
     if user is None or not user.is_enabled:
+        db.session.commit()  # the same round trips as below, near enough: no answer comes back faster
         return
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = current_app.config["RESET_CODE_MINUTES"]
     now = utcnow()
-    for old in db.session.scalars(select(PasswordResetCode).where(
-            PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None))):
-        old.used_at = now  # only the newest code works
-    db.session.add(PasswordResetCode(user_id=user.id, code_hash=hasher().hash(code),
+    db.session.execute(update(PasswordResetCode).where(
+        PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None)).values(used_at=now))
+    db.session.add(PasswordResetCode(user_id=user.id, code_hash=_code_hash(user.id, code),
                                      expires_at=now + timedelta(minutes=minutes)))
     queue(user, "reset_code", code=code, minutes=minutes)
     record(user, "user.reset_requested", user)
     db.session.commit()
 
 
-def reset_password(identifier: str, code: str, new_password: str) -> User:
+def reset_password(identifier: str, code: str, new_password: str, address: str | None = None) -> User:
+    """Set a new password with the newest code. Each code allows five tries, counted in the database by a
+    conditional UPDATE that takes a try before the code is compared, so tries sent at once cannot get past
+    the count; wrong codes are also limited per account and per address across codes. Every sign-in and
+    her calendar address end."""
     if len(new_password or "") < MIN_PASSWORD:
         raise WeakPassword()
     user = find_by_login(identifier)
-    if user is None:
-        raise BadResetCode()
-    reset = db.session.scalar(select(PasswordResetCode).where(
+    checks = ((throttle.CODE_TARGET, _account_key(identifier, user)),
+              *(((throttle.CODE_ADDRESS, address),) if address is not None else ()))
+    throttle.refuse_if_blocked(*checks)
+    reset_id = user and db.session.scalar(select(PasswordResetCode.id).where(
         PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None))
-        .order_by(PasswordResetCode.id.desc()))
-    now = utcnow()
-    if reset is None or aware(reset.expires_at) < now or reset.attempts >= MAX_RESET_ATTEMPTS:
+        .order_by(PasswordResetCode.id.desc()).limit(1))
+    if not reset_id or not _take_a_try(reset_id):
+        _wrong_code(user, checks)
+    code_hash = db.session.scalar(select(PasswordResetCode.code_hash).where(PasswordResetCode.id == reset_id))
+    if not hmac.compare_digest(code_hash, _code_hash(user.id, (code or "").strip())):
+        _wrong_code(user, checks)
+    used = db.session.execute(update(PasswordResetCode).where(
+        PasswordResetCode.id == reset_id, PasswordResetCode.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    if not used:  # the same code, used at the same moment by another try
         raise BadResetCode()
-    try:
-        hasher().verify(reset.code_hash, (code or "").strip())
-    except (VerificationError, InvalidHashError) as e:
-        reset.attempts += 1
-        db.session.commit()
-        raise BadResetCode() from e
-    reset.used_at = now
     user.password_hash = hasher().hash(new_password)
-    user.auth_version += 1
+    _end_sign_ins(user, SignInEnd.PASSWORD)
     record(user, "user.password_reset", user)
     db.session.commit()
     return user
+
+
+def _take_a_try(reset_id: int) -> bool:
+    """One of the code's tries, taken in a short transaction of its own: False when none is left or the
+    code has expired or was used."""
+    db.session.commit()  # end the reads above, so that the write below begins as a transaction of its own
+    taken = db.session.execute(update(PasswordResetCode).where(
+        PasswordResetCode.id == reset_id, PasswordResetCode.used_at.is_(None),
+        PasswordResetCode.expires_at > utcnow(), PasswordResetCode.attempts < MAX_RESET_ATTEMPTS)
+        .values(attempts=PasswordResetCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return bool(taken)
+
+
+def _wrong_code(user: User | None, checks) -> None:
+    db.session.rollback()
+    throttle.count(*checks)
+    if user is not None:
+        record(None, "user.reset_code_wrong", user)
+        db.session.commit()
+    raise BadResetCode()
+
+
+# --- the private calendar address (her trainings, later her shifts): a key to her account ---
+
+def calendar_feed(user: User, renew: bool = False) -> CalendarFeed:
+    """Her calendar address, made on first asking; renewing it makes the old address stop working."""
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        db.session.add(feed)
+        record(user, "calendar.created", user)
+    elif renew:
+        feed.token, feed.created_at = secrets.token_urlsafe(32), utcnow()
+        record(user, "calendar.renewed", user)
+    db.session.commit()
+    return feed
+
+
+def stop_calendar_feed(user: User) -> None:
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is not None:
+        db.session.delete(feed)
+        record(user, "calendar.stopped", user)
+        db.session.commit()
+
+
+def feed_owner(token: str) -> User | None:
+    """Whose address this is: none for a disabled account (and an address ends with her other sign-ins)."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(User).join(CalendarFeed, CalendarFeed.user_id == User.id).where(
+        CalendarFeed.token == token, User.is_enabled.is_(True)))
 
 
 def set_language(user: User | None, locale: str) -> str:

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
     "reset_code": (
-        _l("Your sign-in code"),
+        _l("Your code for a new password"),
         _l("Your code to set a new password is %(code)s. It works for %(minutes)s minutes. "
            "If you did not ask for it, ignore this message."),
     ),
@@ -16,6 +16,14 @@ MESSAGES = {
     "org_rejected": (
         _l("Your organisation was not approved"),
         _l("%(org)s was not approved. Reason: %(reason)s. Sign in to read more, correct it and send it again."),
+    ),
+    "org_name_approved": (
+        _l("The new name of your organisation was approved"),
+        _l("Your organisation is now called %(org)s on the portal."),
+    ),
+    "org_name_rejected": (
+        _l("The new name of your organisation was not approved"),
+        _l("Your organisation keeps the name %(org)s on the portal. Please contact the Mission to talk about it."),
     ),
     "member_accepted": (
         _l("You joined an organisation"),
@@ -59,3 +67,7 @@ MESSAGES = {
            "Sign in to read more or ask again."),
     ),
 }
+
+# Messages that carry a code: the outbox empties their text once sent, or once the code has expired
+# unsent, and removes their files (notifications.services). A new kind with a code joins here.
+SECRET_KINDS = frozenset({"reset_code"})

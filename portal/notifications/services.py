@@ -1,20 +1,33 @@
-"""The outbox: messages are written in the caller's transaction and sent later."""
+"""The outbox: messages are written in the caller's transaction and sent later.
+
+A message that carries a code (SECRET_KINDS) keeps it no longer than it is needed: its text is emptied
+once it is sent; one that could not be sent is emptied, and never sent, once the code has expired; its
+file in the outbox folder is removed then too."""
 from __future__ import annotations
 
+import os
+import re
 import smtplib
+import ssl
+from contextlib import suppress
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import and_, not_, select, update
 
 from portal.clock import utcnow
+from portal.files import create_private, private_dir
 from portal.extensions import db
-from portal.notifications.messages import MESSAGES
+from portal.notifications.messages import MESSAGES, SECRET_KINDS
 from portal.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
+STAMP = "%Y%m%dT%H%M%S"
+# The names FileSender gives: {stamp}-{id}-{channel}-{kind}.txt. No other file in the folder is touched.
+FILE_NAME = re.compile(r"^(\d{8}T\d{6})-\d+-[a-z]+-([a-z_]+)\.txt$")
 
 
 def queue(user, kind: str, **params) -> OutboxMessage:
@@ -29,20 +42,26 @@ def queue(user, kind: str, **params) -> OutboxMessage:
 
 
 class FileSender:
-    """Writes each message as a file to a log folder (the default, and for SMS until a gateway is set)."""
+    """Writes each message as a file to a log folder (the default, and for SMS until a gateway is set).
+    Folder and files are the portal account's only; the kind is in the name so that the files of codes
+    can be found and removed once the code has expired."""
 
     def __init__(self, folder: str):
         self.folder = Path(folder)
 
     def send(self, msg: OutboxMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-        path = self.folder / f"{stamp}-{msg.id}-{msg.channel}.txt"
-        path.write_text(f"To: {msg.to_address}\nChannel: {msg.channel}\nSubject: {msg.subject}\n\n{msg.body}\n",
-                        encoding="utf-8")
+        stamp = utcnow().strftime(STAMP)
+        path = private_dir(self.folder) / f"{stamp}-{msg.id}-{msg.channel}-{msg.kind}.txt"
+        with create_private(path) as f:
+            f.write(f"To: {msg.to_address}\nChannel: {msg.channel}\nSubject: {msg.subject}\n\n{msg.body}\n"
+                    .encode("utf-8"))
 
 
 class SmtpSender:
+    """E-mail through the Mission's mail server. STARTTLS checks the server's certificate and its name:
+    without that, anyone on the way could read the mail password and every code. MAIL_CA_FILE is the CA
+    of a server whose certificate no public CA signed."""
+
     def __init__(self, config):
         self.config = config
 
@@ -53,7 +72,7 @@ class SmtpSender:
         email.set_content(msg.body)
         with smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=20) as smtp:
             if c["MAIL_USE_TLS"]:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context(cafile=c["MAIL_CA_FILE"]))
             if c["MAIL_USERNAME"]:
                 smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
             smtp.send_message(email)
@@ -79,9 +98,10 @@ def sender_for(channel: str):
 
 
 def send_pending(limit: int = 200) -> tuple[int, int]:
-    """Send unsent messages once. Returns (sent, failed)."""
+    """Send unsent messages once (not those whose code has expired). Returns (sent, failed)."""
     ids = db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+                                       not_(_expired_code(utcnow())))
         .order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
     for msg_id in ids:
@@ -101,6 +121,69 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
             failed += 1
         else:
             msg.sent_at = utcnow()
+            if msg.kind in SECRET_KINDS:
+                msg.body = ""
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+# --- codes that have expired ---
+
+def _code_lifetime() -> timedelta:
+    return timedelta(minutes=current_app.config["RESET_CODE_MINUTES"])
+
+
+def _expired_code(now: datetime):
+    """Messages whose code no longer works: sending one would only mislead."""
+    return and_(OutboxMessage.kind.in_(SECRET_KINDS), OutboxMessage.created_at < now - _code_lifetime())
+
+
+def empty_expired_codes(now: datetime) -> int:
+    """Empty the text of messages whose code has expired: those that could not be sent, and any sent
+    before texts were emptied on sending. The row stays (who was sent what kind of message, when)."""
+    emptied = db.session.execute(
+        update(OutboxMessage).where(_expired_code(now), OutboxMessage.body != "").values(body="")
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return emptied
+
+
+def _stamped_before(stamp: str, before: datetime) -> bool:
+    try:
+        return datetime.strptime(stamp, STAMP).replace(tzinfo=timezone.utc) < before
+    except ValueError:  # digits in our pattern that are no time: not a name we gave
+        return False
+
+
+def remove_code_files(now: datetime) -> int:
+    """Remove the outbox folder's files of messages whose code has expired (a file is written when its
+    message is sent, after the code was made, so its stamp is never earlier)."""
+    folder = current_app.config.get("OUTBOX_DIR")
+    if not folder or not os.path.isdir(folder):
+        return 0
+    before, removed = now - _code_lifetime(), 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = FILE_NAME.match(entry.name)
+            if not match or match[2] not in SECRET_KINDS or not _stamped_before(match[1], before):
+                continue
+            if entry.is_file(follow_symlinks=False):
+                with suppress(FileNotFoundError):  # removed meanwhile by another worker
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+def forget_codes_job() -> str | None:
+    """The worker's periodic job, every round: a code lives RESET_CODE_MINUTES."""
+    now = utcnow()
+    emptied = empty_expired_codes(now)
+    try:
+        removed = remove_code_files(now)
+    except OSError as e:  # a problem with the folder must not stop the worker, which also sends the outbox
+        current_app.logger.warning("Removing expired codes from the outbox folder failed: %s", type(e).__name__)
+        removed = 0
+    if emptied or removed:
+        return f"Outbox: {emptied} expired codes emptied, {removed} code files removed."
+    return None

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,25 +49,27 @@ REJECT_REASON_LABELS = {
     RejectReason.OTHER: _l("Please contact the Mission"),
 }
 
+# Thai, Nepali, Filipino... name both a community and a language: each list has its own message context,
+# so that each reads right ("orang Nepal", "bahasa Nepal").
 COMMUNITIES = {
-    "filipino": _l("Filipino"),
-    "indonesian": _l("Indonesian"),
-    "nepali": _l("Nepali"),
-    "thai": _l("Thai"),
-    "sri_lankan": _l("Sri Lankan"),
-    "indian": _l("Indian"),
-    "pakistani": _l("Pakistani"),
-    "mixed": _l("Mixed"),
+    "filipino": _p("community", "Filipino"),
+    "indonesian": _p("community", "Indonesian"),
+    "nepali": _p("community", "Nepali"),
+    "thai": _p("community", "Thai"),
+    "sri_lankan": _p("community", "Sri Lankan"),
+    "indian": _p("community", "Indian"),
+    "pakistani": _p("community", "Pakistani"),
+    "mixed": _p("community", "Mixed"),
 }
 
 ORG_LANGUAGES = {
-    "en": _l("English"),
-    "fil": _l("Filipino / Tagalog"),
-    "id": _l("Bahasa Indonesia"),
-    "ne": _l("Nepali"),
-    "th": _l("Thai"),
-    "si": _l("Sinhala"),
-    "zh": _l("Chinese"),
+    "en": _p("language", "English"),
+    "fil": _p("language", "Filipino / Tagalog"),
+    "id": _p("language", "Bahasa Indonesia"),
+    "ne": _p("language", "Nepali"),
+    "th": _p("language", "Thai"),
+    "si": _p("language", "Sinhala"),
+    "zh": _p("language", "Chinese"),
 }
 
 DISTRICTS = {
@@ -122,6 +125,9 @@ class Organisation(db.Model):
     __table_args__ = (Index("ix_organisations_state_created", "state", "created_at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(150), index=True)
+    # A new name an approved organisation's leader asked for: shown nowhere but to her and the Mission until
+    # the Mission approves it (a name is what members and other organisations trust).
+    pending_name: Mapped[str | None] = mapped_column(String(150))
     community: Mapped[str] = mapped_column(String(20))
     languages: Mapped[str] = mapped_column(String(100))  # codes separated by commas
     district: Mapped[str] = mapped_column(String(30))

@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+from portal import throttle
+from portal.accounts.roles import Power, can
 from portal.extensions import login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
@@ -27,7 +29,7 @@ def register():
         return login.unauthorized()
     error = None
     if current_user.is_authenticated and form.validate_on_submit():
-        org, error = attempt(services.register_organisation, current_user, **form.data)
+        org, error = attempt(services.register_organisation, current_user, address=throttle.address(), **form.data)
         if error is None:
             flash(_("Thank you. The Mission will look at your registration, usually within a week."), "success")
             return redirect_to(url_for("organisations.show", org_id=org.id))
@@ -40,7 +42,7 @@ def join():
     form = JoinForm(code=request.args.get("code", ""))
     error = None
     if form.validate_on_submit():
-        m, error = attempt(services.join, current_user, form.code.data)
+        m, error = attempt(services.join, current_user, form.code.data, address=throttle.address())
         if error is None:
             flash(_("Your request to join %(org)s was sent. The leader will accept it.", org=m.organisation.name),
                   "success")
@@ -56,7 +58,7 @@ def show(org_id):
     # The leader sees her own registration while it waits, and why it was not approved.
     require(services.can_view(current_user, org) or (mine is not None and mine.is_manager))
     manage = services.can_manage(current_user, org)
-    members = _members(org) if (manage or current_user.is_mission) else None
+    members = _members(org) if (manage or can(current_user, Power.SEE_ORGANISATIONS)) else None
     return render("organisations/show.html", org=org, me=mine, manage=manage, members=members,
                   leader=services.is_leader(current_user, org), form=EmptyForm(), role_form=RoleForm())
 
@@ -69,11 +71,14 @@ def edit(org_id):
     form = OrganisationForm(obj=org) if request.method == "GET" else OrganisationForm()
     if request.method == "GET":
         form.languages.data = org.language_list
+        form.name.data = org.pending_name or org.name
     error = None
     if form.validate_on_submit():
         _saved, error = attempt(services.update_profile, current_user, org, **form.data)
         if error is None:
             flash(_("The profile was saved."), "success")
+            if org.pending_name:
+                flash(_("The new name is shown once the Mission approves it."), "info")
             return redirect_to(url_for("organisations.show", org_id=org.id))
     return render_form("organisations/edit.html", form=form, org=org, error=error)
 

@@ -7,7 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from portal import throttle
 from portal.accounts.models import User
+from portal.accounts.roles import Power, can
+from portal import audit
 from portal.audit import record
 from portal.clock import utcnow
 from portal.extensions import db
@@ -71,7 +74,7 @@ def _membership(user_id: int, org_id: int) -> Membership | None:
 def can_view(user, org: Organisation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_mission or is_active_member(user.id, org.id)
+    return can(user, Power.SEE_ORGANISATIONS) or is_active_member(user.id, org.id)
 
 
 def can_manage(user, org: Organisation) -> bool:
@@ -86,7 +89,7 @@ def is_leader(user, org: Organisation) -> bool:
 
 
 def can_decide(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_mission
+    return can(user, Power.DECIDE_ORGANISATIONS)
 
 
 # --- registration and approval ---
@@ -100,7 +103,11 @@ def _check_name(name: str, exclude_id: int | None = None):
         raise NameTaken()
 
 
-def register_organisation(user: User, **fields) -> Organisation:
+def register_organisation(user: User, address: str | None = None, **fields) -> Organisation:
+    """A new organisation, waiting for the Mission. Limited per person and per address (`address` None: the
+    demo and the CLI), so that no one fills the Mission's queue."""
+    if address is not None:
+        throttle.take((throttle.ORG_ACCOUNT, throttle.key(f"user:{user.id}")), (throttle.ORG_ADDRESS, address))
     _check_name(fields["name"])
     org = Organisation(**_clean(fields), state=OrgState.PENDING, created_by=user)
     db.session.add(org)
@@ -112,17 +119,64 @@ def register_organisation(user: User, **fields) -> Organisation:
 
 
 def update_profile(user: User, org: Organisation, **fields) -> Organisation:
+    """The leader's changes. An approved organisation's new name waits for the Mission (the rest is live at
+    once); a registration the Mission did not approve goes back to it. The audit row names the fields that
+    changed, not what they hold."""
     if not can_manage(user, org):
         raise NotAllowed()
-    _check_name(fields["name"], exclude_id=org.id)
-    for key, value in _clean(fields).items():
+    values = _clean(fields)
+    name = values.pop("name", org.name)
+    for key, value in values.items():
         setattr(org, key, value)
-    details = None
+    changed = audit.changed(org, *values)
+    details: dict = {"changed": changed}
+    if name == org.name:
+        if org.pending_name:  # she went back to the approved name
+            org.pending_name = None
+            details["name"] = "withdrawn"
+    elif org.state == OrgState.APPROVED:
+        if name != org.pending_name:
+            _check_name(name, exclude_id=org.id)
+            org.pending_name = name
+            details["name"] = "waiting"
+    else:
+        _check_name(name, exclude_id=org.id)
+        org.name = name
+        changed.append("name")
     if org.state == OrgState.REJECTED:  # a corrected registration goes back to the Mission
         _transition(org, OrgState.PENDING)
         org.reject_reason = org.reject_note = None
-        details = {"state": OrgState.PENDING}
+        details["state"] = OrgState.PENDING
     record(user, "organisation.updated", org, details)
+    db.session.commit()
+    return org
+
+
+def approve_name(staff: User, org: Organisation) -> Organisation:
+    """The Mission accepts the new name an approved organisation asked for; the leader is told."""
+    if not can_decide(staff):
+        raise NotAllowed()
+    if not org.pending_name:
+        raise AlreadyDecided()
+    _check_name(org.pending_name, exclude_id=org.id)
+    org.name, org.pending_name = org.pending_name, None
+    record(staff, "organisation.name_approved", org, {"changed": ["name"]})
+    if org.created_by:
+        queue(org.created_by, "org_name_approved", org=org.name)
+    db.session.commit()
+    return org
+
+
+def reject_name(staff: User, org: Organisation) -> Organisation:
+    """The Mission keeps the name the organisation was approved with; the leader is told."""
+    if not can_decide(staff):
+        raise NotAllowed()
+    if not org.pending_name:
+        raise AlreadyDecided()
+    org.pending_name = None
+    record(staff, "organisation.name_rejected", org)
+    if org.created_by:
+        queue(org.created_by, "org_name_rejected", org=org.name)
     db.session.commit()
     return org
 
@@ -168,10 +222,16 @@ def rotate_join_code(user: User, org: Organisation) -> str:
 
 # --- membership ---
 
-def join(user: User, code: str) -> Membership:
+def join(user: User, code: str, address: str | None = None) -> Membership:
+    """Ask to join with a code. Wrong codes are limited per person and per address: a code is eight letters
+    from 32, but guessing must still not be free."""
+    checks = ((throttle.JOIN_ACCOUNT, throttle.key(f"user:{user.id}")),
+              *(((throttle.JOIN_ADDRESS, address),) if address is not None else ()))
+    throttle.refuse_if_blocked(*checks)
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     org = db.session.scalar(select(Organisation).where(Organisation.join_code == code)) if code else None
     if org is None or org.state != OrgState.APPROVED:
+        throttle.count(*checks)
         raise BadJoinCode()
     m = membership_of(user, org)
     if m is None:

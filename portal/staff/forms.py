@@ -3,6 +3,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from portal.organisations.models import COMMUNITIES, ORG_STATE_LABELS
+from portal.staff.services import RENAMED
 from portal.web.forms import Form, choices
 
 
@@ -12,8 +13,9 @@ class QueueFilterForm(Form):
     class Meta:
         csrf = False
 
-    state = SelectField(_l("State"), choices=choices(ORG_STATE_LABELS), default="pending",
-                        validators=[Optional()])
+    state = SelectField(_l("State"), choices=choices([*ORG_STATE_LABELS.items(),
+                                                      (RENAMED, _l("New name waiting for approval"))]),
+                        default="pending", validators=[Optional()])
     community = SelectField(_l("Community"), choices=choices([("", _l("All communities")), *COMMUNITIES.items()]),
                             default="", validators=[Optional()])
     q = StringField(_l("Search by name"), validators=[Optional(), Length(max=100)])

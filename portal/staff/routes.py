@@ -2,19 +2,21 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.accounts.roles import Power, can
 from portal.extensions import db
 from portal.organisations import services as orgs
 from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, services
 from portal.staff.forms import QueueFilterForm
-from portal.web import act, filters_from, get_or_404, paginate, redirect_to, render, require
+from portal.web import act, filters_from, get_or_404, is_safe_next, paginate, redirect_to, render, require
+from portal.web.forms import EmptyForm
 
 
 @bp.before_request
 @login_required
 def staff_only():
-    require(current_user.is_mission)
+    require(can(current_user, Power.STAFF_PAGES))
 
 
 @bp.get("/")
@@ -51,6 +53,22 @@ def reject(org_id):
     return _row_answer(org)
 
 
+@bp.post("/organisations/<int:org_id>/name/approve")
+def approve_name(org_id):
+    org = get_or_404(Organisation, org_id)
+    if EmptyForm().validate_on_submit():
+        act(orgs.approve_name, current_user, org, done=_("The new name was approved. The leader was told."))
+    return _row_answer(org)
+
+
+@bp.post("/organisations/<int:org_id>/name/reject")
+def reject_name(org_id):
+    org = get_or_404(Organisation, org_id)
+    if EmptyForm().validate_on_submit():
+        act(orgs.reject_name, current_user, org, done=_("The organisation keeps its name. The leader was told."))
+    return _row_answer(org)
+
+
 def _reasons():
     """The reasons to choose from, in the reader's language, made once per page."""
     return [(value, str(label)) for value, label in REJECT_REASON_LABELS.items()]
@@ -63,4 +81,4 @@ def _row_answer(org):
         db.session.refresh(org)
         return render("staff/queue.html", "row", org=org, reject_reasons=_reasons)
     back = request.form.get("back", "")
-    return redirect_to(back if back.startswith("/staff/") else url_for("staff.queue"))
+    return redirect_to(back if is_safe_next(back) and back.startswith("/staff/") else url_for("staff.queue"))

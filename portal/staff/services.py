@@ -5,9 +5,14 @@ from portal.extensions import db
 from portal.organisations.models import Organisation, OrgState
 
 
+RENAMED = "renamed"  # the queue's filter for approved organisations whose new name waits
+
+
 def queue_query(state: str = OrgState.PENDING, community: str = "", q: str = ""):
     query = select(Organisation)
-    if state in set(OrgState):
+    if state == RENAMED:
+        query = query.where(Organisation.pending_name.is_not(None))
+    elif state in set(OrgState):
         query = query.where(Organisation.state == state)
     if community:
         query = query.where(Organisation.community == community)
@@ -18,5 +23,9 @@ def queue_query(state: str = OrgState.PENDING, community: str = "", q: str = "")
 
 
 def counts_by_state() -> dict[str, int]:
-    rows = db.session.execute(select(Organisation.state, func.count()).group_by(Organisation.state))
-    return {state: n for state, n in rows}
+    """Organisations in each state, and (under RENAMED) those whose new name waits: one statement."""
+    renamed = select(func.count()).where(Organisation.pending_name.is_not(None)).scalar_subquery()
+    rows = db.session.execute(select(Organisation.state, func.count(), renamed).group_by(Organisation.state)).all()
+    counts = {state: n for state, n, _ in rows}
+    counts[RENAMED] = rows[0][2] if rows else 0
+    return counts

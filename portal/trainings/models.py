@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from sqlalchemy import (
     CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
@@ -21,9 +22,9 @@ PROGRAMMES = {
 }
 
 DELIVERY_LANGUAGES = {
-    "en": _l("English"),
-    "fil": _l("Filipino / Tagalog"),
-    "id": _l("Bahasa Indonesia"),
+    "en": _p("language", "English"),
+    "fil": _p("language", "Filipino / Tagalog"),
+    "id": _p("language", "Bahasa Indonesia"),
 }
 
 
@@ -216,14 +217,6 @@ class WaitlistEntry(db.Model):
 
     def can(self, to: WaitState) -> bool:
         return WaitState(to) in WAIT_TRANSITIONS[WaitState(self.state)]
-
-
-class CalendarFeed(db.Model):
-    """A person's private calendar address: the token is the only key, and a new one revokes the old."""
-    __tablename__ = "calendar_feeds"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class OutreachState(StrEnum):

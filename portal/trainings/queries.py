@@ -8,6 +8,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, exists, false, func, not_, or_, select, union_all
 from sqlalchemy.orm import lazyload, selectinload
 
+from portal.accounts.roles import Power, can
 from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
@@ -37,7 +38,7 @@ def visible_sessions(user, programme="", language="", seats=False, q="", day=Non
     of the index on (state, starts_at) and stop after a page."""
     query = (select(TrainingSession)
              .where(TrainingSession.state == SessionState.SCHEDULED, TrainingSession.starts_at > utcnow()))
-    if getattr(user, "is_authenticated", False) and user.is_mission:
+    if can(user, Power.RUN_TRAININGS):
         pass
     elif getattr(user, "is_authenticated", False):
         mine = select(Membership.organisation_id).where(Membership.user_id == user.id,
@@ -205,8 +206,12 @@ def my_waiting(user):
 
 
 def org_bookings(org_id: int):
+    """The organisation's bookings of its accepted members (a former member's are hers alone: the SQL twin
+    of services.can_act_on)."""
+    members = select(Membership.user_id).where(Membership.organisation_id == org_id,
+                                               Membership.state == MemberState.ACTIVE)
     return db.session.scalars(select(Booking).join(TrainingSession, Booking.session_id == TrainingSession.id)
-                              .where(Booking.organisation_id == org_id)
+                              .where(Booking.organisation_id == org_id, Booking.user_id.in_(members))
                               .options(selectinload(Booking.session).selectinload(TrainingSession.course)
                                        .selectinload(Course.texts))
                               .order_by(TrainingSession.starts_at.desc()).limit(500)).unique().all()

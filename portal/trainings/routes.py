@@ -5,8 +5,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.accounts.models import User
-from portal.accounts.services import find_by_login
+from portal.accounts import services as accounts
+from portal.accounts.models import CalendarFeed, User
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.organisations.services import can_manage, is_active_member, memberships_for
@@ -17,7 +17,7 @@ from portal.trainings.forms import (
 )
 from portal.trainings.materials.queries import for_course as materials_for_course
 from portal.trainings.models import (
-    Booking, CalendarFeed, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
+    Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
 )
 from portal.web import act, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
@@ -43,7 +43,7 @@ def _visible(ts: TrainingSession):
         return True
     if not current_user.is_authenticated:
         return False
-    return current_user.is_mission or is_active_member(current_user.id, ts.organisation_id)
+    return services.is_staff(current_user) or is_active_member(current_user.id, ts.organisation_id)
 
 
 def _session_or_404(session_id) -> TrainingSession:
@@ -202,7 +202,7 @@ def booking_ics(booking_id):
 def calendar_address():
     if EmptyForm().validate_on_submit():
         renew = request.form.get("renew") == "1"
-        services.calendar_feed(current_user, renew=renew)
+        accounts.calendar_feed(current_user, renew=renew)
         flash(_("Your new calendar address is ready. The old one no longer works.") if renew
               else _("Your calendar address is ready. Add it to the calendar on your phone."), "success")
     return redirect_to(url_for("trainings.mine") + "#calendar")
@@ -212,7 +212,7 @@ def calendar_address():
 @login_required
 def calendar_stop():
     if EmptyForm().validate_on_submit():
-        services.stop_calendar_feed(current_user)
+        accounts.stop_calendar_feed(current_user)
         flash(_("Your calendar address no longer works."), "success")
     return redirect_to(url_for("trainings.mine") + "#calendar")
 
@@ -220,7 +220,7 @@ def calendar_stop():
 @bp.get("/calendar/<token>.ics")
 def feed(token):
     """The private feed: the token is the key, so no sign-in (calendar apps cannot sign in)."""
-    owner = services.feed_owner(token)
+    owner = accounts.feed_owner(token)
     if owner is None:
         abort(404)
     return _ics(calendar.feed_ics(owner, owner.locale or "en"), "trainings.ics")
@@ -278,7 +278,7 @@ def withdraw_outreach(request_id):
 @staff_bp.before_request
 @login_required
 def staff_only():
-    require(current_user.is_mission)
+    require(services.is_staff(current_user))
 
 
 @staff_bp.get("/")
@@ -383,7 +383,7 @@ def walk_in(session_id):
     ts = get_or_404(TrainingSession, session_id)
     form = WalkInForm()
     if form.validate_on_submit():
-        person = find_by_login(form.identifier.data)
+        person = accounts.find_by_login(form.identifier.data)
         if person is None:
             form.identifier.errors.append(_("Nobody is registered with this number or e-mail. "
                                             "Ask the person to register first."))

@@ -8,27 +8,28 @@ constraint keeps `taken <= capacity` in the database whatever happens above it.
 """
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, time, timedelta, timezone
 
 from babel.lists import format_list
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
-from portal.audit import record
+from portal.accounts.roles import Power, can
+from portal.audit import changed, record
 from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.organisations.models import Organisation
 from portal.organisations.services import can_manage, is_active_member
 from portal.trainings.models import (
-    HOLDS_SEAT, Booking, BookingState, CalendarFeed, Course, CourseText, DeclineReason, OutreachRequest,
+    HOLDS_SEAT, Booking, BookingState, Course, CourseText, DeclineReason, OutreachRequest,
     OutreachState, SessionState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import DomainError, NotAllowed
+from portal.web.templating import format_datetime_named as format_datetime
 
 OFFER_HOLD = timedelta(hours=48)
 MIN_OFFER_HOLD = timedelta(hours=1)
@@ -115,7 +116,7 @@ def _title(ts: TrainingSession):
 
 
 def _when(dt: datetime):
-    return _InLocale(lambda: format_datetime(aware(dt), "EEE d MMM, HH:mm"))
+    return _InLocale(lambda: format_datetime(aware(dt), "day_time"))
 
 
 def _where(ts: TrainingSession):
@@ -125,7 +126,8 @@ def _where(ts: TrainingSession):
 # --- who may do what ---
 
 def is_staff(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_mission
+    """Mission staff who run the trainings (portal/accounts/roles.py)."""
+    return can(user, Power.RUN_TRAININGS)
 
 
 def can_book_for(actor, person: User, org: Organisation | None) -> bool:
@@ -140,6 +142,9 @@ def can_book_for(actor, person: User, org: Organisation | None) -> bool:
 
 
 def can_act_on(actor, person_id: int, org_id: int | None) -> bool:
+    """Her own booking or place; staff; or her organisation's leader or co-leader while she is still an
+    accepted member of it (rights through an organisation end with the membership: see org_bookings, its
+    twin for lists)."""
     if not getattr(actor, "is_authenticated", False):
         return False
     if is_staff(actor) or actor.id == person_id:
@@ -147,7 +152,7 @@ def can_act_on(actor, person_id: int, org_id: int | None) -> bool:
     if org_id is None:
         return False
     org = db.session.get(Organisation, org_id)
-    return org is not None and can_manage(actor, org)
+    return org is not None and can_manage(actor, org) and is_active_member(person_id, org_id)
 
 
 # --- courses and sessions (staff) ---
@@ -174,7 +179,10 @@ def update_course(staff, course: Course, programme: str, language: str, texts: d
     course.programme, course.language = programme, language
     _set_texts(course, texts)
     course.prerequisites = list(prerequisites)
-    record(staff, "course.updated", course, {"prerequisites": [c.id for c in prerequisites]})
+    names = changed(course, "programme", "language", "prerequisites")
+    if changed(course, "texts") or any(changed(t, "title", "description") for t in course.texts):
+        names.append("texts")
+    record(staff, "course.updated", course, {"changed": names, "prerequisites": [c.id for c in prerequisites]})
     db.session.commit()
     return course
 
@@ -237,19 +245,19 @@ def update_session(staff, ts: TrainingSession, starts_at: datetime, ends_at: dat
         raise BelowTaken()
     venue = (venue or "").strip()
     moved = aware(ts.starts_at) != starts_at or aware(ts.ends_at) != ends_at
-    changed = [name for name, old, new in (
+    fields = [name for name, old, new in (
         ("time", moved, False), ("venue", ts.venue, venue), ("capacity", ts.capacity, capacity),
         ("deadline", aware(ts.deadline), deadline), ("per_org_cap", ts.per_org_cap, per_org_cap)) if old != new]
-    if not changed:
+    if not fields:
         return 0
     ts.starts_at, ts.ends_at, ts.deadline, ts.venue = starts_at, ends_at, deadline, venue
     ts.capacity, ts.per_org_cap, ts.remind_at = capacity, per_org_cap, reminder_time(starts_at)
-    if moved or "venue" in changed:
+    if moved or "venue" in fields:
         ts.version += 1
     db.session.flush()
     _fill_from_waitlist(ts)
     told = 0
-    if moved or "venue" in changed:
+    if moved or "venue" in fields:
         booked = db.session.scalars(select(Booking).where(
             Booking.session_id == ts.id, Booking.state == BookingState.BOOKED)).all()
         offered = db.session.scalars(select(WaitlistEntry).where(
@@ -260,7 +268,7 @@ def update_session(staff, ts: TrainingSession, starts_at: datetime, ends_at: dat
         if moved:  # the reminder goes out again before the new date
             for b in booked:
                 b.reminded_at = None
-    record(staff, "session.updated", ts, {"changed": changed, "told": told})
+    record(staff, "session.updated", ts, {"changed": fields, "told": told})
     db.session.commit()
     return told
 
@@ -650,37 +658,6 @@ def _check_times(starts_at, ends_at, deadline):
         raise DomainError(_l("The start must be in the future."))
     if deadline is not None and deadline > starts_at:
         raise DomainError(_l("The booking deadline must be before the start."))
-
-
-# --- the private calendar address ---
-
-def calendar_feed(user: User, renew: bool = False) -> CalendarFeed:
-    """Her calendar address, made on first asking; renewing it makes the old address stop working."""
-    feed = db.session.get(CalendarFeed, user.id)
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
-        db.session.add(feed)
-        record(user, "calendar.created", user)
-    elif renew:
-        feed.token, feed.created_at = secrets.token_urlsafe(32), utcnow()
-        record(user, "calendar.renewed", user)
-    db.session.commit()
-    return feed
-
-
-def stop_calendar_feed(user: User) -> None:
-    feed = db.session.get(CalendarFeed, user.id)
-    if feed is not None:
-        db.session.delete(feed)
-        record(user, "calendar.stopped", user)
-        db.session.commit()
-
-
-def feed_owner(token: str) -> User | None:
-    if not token or len(token) > 64:
-        return None
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
-    return db.session.get(User, feed.user_id) if feed else None
 
 
 # --- outreach: a training at the organisation's own Sunday spot ---

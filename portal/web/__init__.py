@@ -4,13 +4,15 @@ files and template helpers are in the modules beside this one."""
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
+from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
 
@@ -19,6 +21,7 @@ class DomainError(Exception):
     """A rule the user broke; the message is translatable and shown as is."""
 
     message = _l("That could not be done.")
+    status = 422  # of the answer that shows the refused form again
 
     def __init__(self, message=None):
         if message is not None:
@@ -49,8 +52,9 @@ def filters_from(form_class):
 
 
 def render_form(template: str, **context):
-    """A page with a form in its "form" block: a POST that gets here was refused (422)."""
-    status = 422 if request.method == "POST" else 200
+    """A page with a form in its "form" block: a POST that gets here was refused: 422, or the status of the
+    rule that attempt() found broken (429 for too many tries)."""
+    status = getattr(g.get("refused"), "status", 422) if request.method == "POST" else 200
     return render(template, "form", status=status, **context)
 
 
@@ -61,6 +65,7 @@ def attempt(fn, *args, **kwargs):
         return fn(*args, **kwargs), None
     except DomainError as e:
         db.session.rollback()
+        g.refused = e
         return None, e.message
 
 
@@ -85,11 +90,15 @@ def get_or_404(model, ident):
 
 
 def is_safe_next(target: str | None) -> bool:
-    if not target:
+    """A path of this site to go back to: no other host, and nothing that could break the Location header
+    (a CR or LF there made the redirect fail) or be read two ways (backslashes, spaces, controls)."""
+    if not target or len(target) > 2000 or _UNSAFE_IN_PATH.search(target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-        and "\\" not in target
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+
+
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f-\x9f\\\u2028\u2029]")
 
 
 def redirect_to(url: str, status: int = 303):
@@ -115,10 +124,23 @@ def static_version(filename: str) -> str:
         return "0"
 
 
+MAX_PAGE = 10_000
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:...>` in URLs, within what the database can hold: a larger number in the address is a page
+    that does not exist (404), not an error of the database (SQLite cannot even be asked it)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)  # our ids are INTEGER columns
+        super().__init__(map, *args, **kwargs)
+
+
 def paginate(select, per_page: int | None = None):
     """A page of a select(Model), or of a query object that pages itself (one with a `paginate(page,
-    per_page)` method, such as the trainings catalogue, whose order the database reads in two parts)."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page)` method, such as the trainings catalogue, whose order the database reads in two parts).
+    A page number beyond MAX_PAGE is read as MAX_PAGE (an empty page, not an offset the database refuses)."""
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     per_page = per_page or current_app.config["PER_PAGE"]
     if hasattr(select, "paginate"):
         return select.paginate(page=page, per_page=per_page)

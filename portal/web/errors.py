@@ -18,7 +18,7 @@ MESSAGES = {
     500: (_l("Something went wrong on our side"), _l("Nothing was changed. Please try again later.")),
 }
 CSRF_MESSAGE = (_l("This form has expired"),
-                _l("For your safety, forms expire. Please go back, reload the page and send it again."))
+                _l("To protect your account, forms expire. Please go back, reload the page and send it again."))
 
 
 def error_page(code, title, text):

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale, get_timezone, 
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from portal.dates import pattern
 from portal.web import static_version
 from portal.web.assets import stylesheet
 
@@ -53,14 +54,20 @@ def _remembered(formatter):
         return formatter(value, format, rebase)
 
     def format_value(value=None, format=None, rebase=True):
+        locale = str(get_locale())
+        format = pattern(format, locale)  # a name of portal/dates.py, in the reader's language
         if value is None:  # "now": nothing to remember
             return formatter(value, format, rebase)
         # Equal instants in two zones compare equal but print differently unless rebased: the offset is
         # part of the key.
         offset = value.utcoffset() if isinstance(value, datetime) else None
-        return cached(value, offset, format, rebase, str(get_locale()), str(get_timezone()))
+        return cached(value, offset, format, rebase, locale, str(get_timezone()))
 
     return format_value
+
+
+format_date_named = _remembered(format_date)
+format_datetime_named = _remembered(format_datetime)  # also for messages: portal/trainings/services.py
 
 
 def init_app(app):
@@ -70,11 +77,13 @@ def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from portal.accounts.roles import can
     app.jinja_env.globals.update(
+        can=can,
         static_version=static_version,
         inline_css=lambda: Markup(stylesheet()[0]),
-        format_date=_remembered(format_date),
-        format_datetime=_remembered(format_datetime),
+        format_date=format_date_named,
+        format_datetime=format_datetime_named,
     )
 
     @app.context_processor

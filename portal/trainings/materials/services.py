@@ -29,7 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import safe_join
 from werkzeug.utils import secure_filename
 
-from portal.audit import record
+from portal.accounts.roles import Power, can
+from portal.audit import changed, record
+from portal.files import create_private, private_dir
 from portal.extensions import db
 from portal.trainings.materials.models import FILE_KINDS, Material, MaterialVersion, format_size
 from portal.trainings.models import DELIVERY_LANGUAGES, PROGRAMMES, Course
@@ -79,7 +81,7 @@ class TextTooLong(DomainError):
 # --- who may do what ---
 
 def can_manage(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.is_mission
+    return can(user, Power.MANAGE_MATERIALS)
 
 
 def can_view(user, material: Material) -> bool:
@@ -143,9 +145,7 @@ def download_name(original: str, content_type: str, fallback: str) -> str:
 # --- stored files ---
 
 def storage_dir() -> Path:
-    path = Path(current_app.config["MATERIALS_DIR"])
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return private_dir(current_app.config["MATERIALS_DIR"])
 
 
 def file_path(version: MaterialVersion) -> Path | None:
@@ -195,7 +195,7 @@ def store(upload) -> _Stored:
     tmp = folder / f".{name}.part"
     digest, size = hashlib.sha256(), 0
     try:
-        with open(tmp, "xb") as out:
+        with create_private(tmp) as out:
             chunk = head
             while chunk:
                 size += len(chunk)
@@ -206,7 +206,6 @@ def store(upload) -> _Stored:
                 chunk = stream.read(CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
         os.replace(tmp, folder / name)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -245,8 +244,9 @@ def update_material(staff, material: Material, title: str, programme: str, cours
     _check_fields(programme, course_id)
     material.title, material.programme, material.course_id = title.strip(), programme, course_id
     material.summary, material.published = (summary or "").strip(), published
-    record(staff, "material.updated", material, {"programme": programme, "course_id": course_id,
-                                                 "published": published})
+    record(staff, "material.updated", material, {
+        "changed": changed(material, "title", "programme", "course_id", "summary", "published"),
+        "programme": programme, "course_id": course_id, "published": published})
     db.session.commit()
     return material
 
@@ -354,6 +354,7 @@ def update_version(staff, version: MaterialVersion, title: str = "", upload=None
             version.storage_name = version.filename = version.content_type = None
             version.size = version.sha256 = None
         record(staff, "material_version.updated", version, {
+            "changed": changed(version, "title", "url", "text", "storage_name"),
             "material_id": version.material_id, "replaced_file": bool(stored),
             "removed_file": bool(remove_file and not stored), **_details(version)})
     _remove(old)

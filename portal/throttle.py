@@ -1,0 +1,162 @@
+"""Limits on tries: sign-in, reset codes, registration, join codes, organisation registration.
+
+Counts are kept where every worker and every server sees the same count: in Redis when `REDIS_URL` is set,
+else in the database (the `rate_counters` table below, through the "portal-db://" storage), never in one
+process's memory, so `make run`'s two workers hold one limit between them. Flask-Limiter keeps the storage
+and its fixed-window strategy; routes ask here explicitly, because what is counted is decided by what
+happened (a sign-in that failed, a code that was wrong), not by the status code of the answer, and the key
+is the identity the service normalised (one count per account however its address is written), hashed so
+that no phone number or e-mail address is stored in the counters.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import Storage
+from sqlalchemy import Float, Integer, String, case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db, limiter
+from portal.web import DomainError
+
+
+class TooManyTries(DomainError):
+    message = _l("Too many tries. To protect your account, please wait a few minutes and try again.")
+    status = 429
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A named limit; its rate ("5 per 15 minutes") is read from the setting `setting`."""
+    scope: str
+    setting: str
+
+    def item(self):
+        return parse(current_app.config[self.setting])
+
+
+LOGIN_ACCOUNT = Limit("login-account", "LOGIN_LIMIT_ACCOUNT")        # failed sign-ins of one account
+LOGIN_ADDRESS = Limit("login-address", "LOGIN_LIMIT_ADDRESS")        # failed sign-ins from one address
+RESET_ADDRESS = Limit("reset-address", "RESET_LIMIT_ADDRESS")        # codes asked for from one address
+RESET_TARGET = Limit("reset-target", "RESET_LIMIT_TARGET")           # codes sent to one number or e-mail
+CODE_ADDRESS = Limit("code-address", "CODE_LIMIT_ADDRESS")           # wrong reset codes from one address
+CODE_TARGET = Limit("code-target", "CODE_LIMIT_TARGET")              # wrong reset codes for one account
+REGISTER_ADDRESS = Limit("register-address", "REGISTER_LIMIT_ADDRESS")
+REGISTER_TARGET = Limit("register-target", "REGISTER_LIMIT_TARGET")  # tries with one number or e-mail
+JOIN_ADDRESS = Limit("join-address", "JOIN_LIMIT_ADDRESS")           # wrong join codes
+JOIN_ACCOUNT = Limit("join-account", "JOIN_LIMIT_ACCOUNT")
+ORG_ADDRESS = Limit("org-address", "ORG_LIMIT_ADDRESS")              # organisations registered
+ORG_ACCOUNT = Limit("org-account", "ORG_LIMIT_ACCOUNT")
+
+
+def address() -> str:
+    return get_remote_address() or "-"
+
+
+def key(text: str) -> str:
+    """A key for an identity (an E.164 number, a normalised e-mail, an account's id): hashed."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def blocked(*checks: tuple[Limit, str]) -> bool:
+    """Whether any (limit, key) pair has no try left: asked before the try, counting nothing."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    return any(not limiter.limiter.test(limit.item(), limit.scope, k) for limit, k in checks)
+
+
+def count(*checks: tuple[Limit, str]) -> bool:
+    """Count one try against each (limit, key) pair. True when any of them has none left now."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    hit = [limiter.limiter.hit(limit.item(), limit.scope, k) for limit, k in checks]
+    return not all(hit) or blocked(*checks)
+
+
+def refuse_if_blocked(*checks: tuple[Limit, str]) -> None:
+    if blocked(*checks):
+        raise TooManyTries()
+
+
+def take(*checks: tuple[Limit, str]) -> None:
+    """For what is counted at every try (asking for a code, registering): refused once none is left."""
+    refuse_if_blocked(*checks)
+    count(*checks)
+
+
+# --- the database as the shared store (when there is no Redis) ---
+
+class RateCounter(db.Model):
+    """A fixed window's count for one key of one limit (see `limits`' fixed-window strategy)."""
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+
+
+class DatabaseStorage(Storage):
+    """The `limits` storage "portal-db://": counts in the app's database, each change in a short transaction
+    of its own (a count holds even when the request's own transaction is rolled back). One statement counts
+    (an INSERT ... ON CONFLICT DO UPDATE), so two workers counting at once never lose a try. Expired rows are
+    reused by the next count of the same key and swept by the worker's job."""
+
+    STORAGE_SCHEME = ["portal-db"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self):
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        engine = db.engine
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(RateCounter).values(key=key, count=amount, expires_at=now + expiry)
+        stale = RateCounter.expires_at <= now
+        stmt = stmt.on_conflict_do_update(index_elements=[RateCounter.key], set_={
+            "count": case((stale, amount), else_=RateCounter.count + amount),
+            "expires_at": case((stale, now + expiry), else_=RateCounter.expires_at),
+        }).returning(RateCounter.count)
+        with engine.connect().execution_options(sqlite_immediate=True) as conn:
+            value = conn.execute(stmt).scalar_one()
+            conn.commit()
+        return value
+
+    def get(self, key: str) -> int:
+        with db.engine.connect() as conn:
+            value = conn.execute(select(RateCounter.count).where(
+                RateCounter.key == key, RateCounter.expires_at > time.time())).scalar()
+        return value or 0
+
+    def get_expiry(self, key: str) -> float:
+        with db.engine.connect() as conn:
+            value = conn.execute(select(RateCounter.expires_at).where(RateCounter.key == key)).scalar()
+        return value if value is not None else time.time()
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with db.engine.begin() as conn:
+            return conn.execute(delete(RateCounter)).rowcount
+
+    def clear(self, key: str) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(delete(RateCounter).where(RateCounter.key == key))
+
+
+def sweep_counters_job() -> str | None:
+    """The worker's periodic job: forget windows that have ended."""
+    with db.engine.begin() as conn:
+        n = conn.execute(delete(RateCounter).where(RateCounter.expires_at <= time.time())).rowcount
+    return f"Limits: {n} ended counts removed." if n else None

@@ -1,0 +1,43 @@
+"""Who may do what on the Mission's side is written in one place (portal/accounts/roles.py)."""
+import re
+from pathlib import Path
+
+import pytest
+
+from portal.accounts.models import MissionRole
+from portal.accounts.roles import POWERS, Power, can
+from tests.factories import StaffFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_mission_role_has_its_powers_written_down():
+    assert set(POWERS) == set(MissionRole)
+
+
+@pytest.mark.parametrize("role", list(MissionRole))
+def test_mission_roles_hold_the_desk_powers(app, role):
+    person = StaffFactory(role=role)
+    person.is_authenticated  # noqa: B018  (a User is signed in for Flask-Login's purposes)
+    assert all(can(person, power) for power in Power)
+
+
+def test_no_power_without_a_mission_role(app):
+    member = UserFactory()
+    assert not any(can(member, power) for power in Power)
+    assert not can(StaffFactory(role="someone-else"), Power.STAFF_PAGES)
+    assert not can(None, Power.STAFF_PAGES)
+
+
+def test_no_code_asks_for_a_mission_role_but_the_table():
+    """A check written as `user.is_mission` or on `user.role` beside the table would be a second place. (The
+    CLI and the demo give roles; memberships have roles of their own, `m.role`.)"""
+    found = []
+    for path in [*ROOT.glob("portal/**/*.py"), *ROOT.glob("templates/**/*.html")]:
+        if path.name in ("roles.py", "models.py") and path.parent.name == "accounts":
+            continue
+        text = path.read_text()
+        for pattern in (r"\.is_mission\b", r"\b(user|staff|actor|person|current_user)\.role\b"):
+            if re.search(pattern, text):
+                found.append(f"{path.relative_to(ROOT)}: {pattern}")
+    assert found == [], found
