@@ -67,5 +67,12 @@ def _init_login(app):
 
     @login.user_loader
     def load_user(token: str):
+        from flask import request, session
+        from flask_login import decode_cookie
+
         from portal.accounts.services import signed_in_user
-        return signed_in_user(token)
+        user = signed_in_user(token)
+        cookie = request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        if user is None and cookie and decode_cookie(cookie) == token:
+            session["_remember"] = "clear"  # an ended sign-in's cookie: deleted, not read on every request
+        return user

@@ -60,12 +60,15 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "portal-db://"
     RATELIMIT_HEADERS_ENABLED = False
     # Limits on tries (see portal/throttle.py). Sign-in and codes count failures only; the others every try.
-    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"    # failed sign-ins (and wrong current passwords) of one account
-    LOGIN_LIMIT_ADDRESS = "30 per 15 minutes"   # failed sign-ins from one address (a Sunday venue's Wi-Fi)
+    # Failed sign-ins from browsers that never signed in to the account: per account, per address (a Sunday
+    # venue's Wi-Fi). They never lock her own phone, which has its own limit (LOGIN_LIMIT_DEVICE).
+    LOGIN_LIMIT_ACCOUNT = "5 per 15 minutes"    # also wrong current passwords on "Change my password"
+    LOGIN_LIMIT_ADDRESS = "30 per 15 minutes"
+    LOGIN_LIMIT_DEVICE = "10 per 15 minutes"
     RESET_LIMIT_ADDRESS = "10 per hour"         # codes asked for from one address
-    RESET_LIMIT_TARGET = "3 per hour"           # codes sent to one number or e-mail, whoever asks
-    CODE_LIMIT_ADDRESS = "20 per hour"          # wrong reset codes from one address
-    CODE_LIMIT_TARGET = "10 per hour"           # wrong reset codes for one account (each code also dies at 5)
+    RESET_LIMIT_TARGET = "3 per hour"           # codes sent to one number or e-mail, whoever asks; beyond it
+    RESET_LIMIT_TARGET_DAY = "6 per day"        #   the answer is the same and nothing is sent
+    CODE_LIMIT_ADDRESS = "20 per hour"          # wrong reset codes from one address (each code dies at 5)
     REGISTER_LIMIT_ADDRESS = "40 per hour"      # an organisation may register its members on one Wi-Fi
     REGISTER_LIMIT_TARGET = "5 per hour"        # tries with one number or e-mail
     JOIN_LIMIT_ADDRESS = "30 per hour"          # wrong join codes

@@ -6,11 +6,14 @@ process's memory, so `make run`'s two workers hold one limit between them. Flask
 and its fixed-window strategy; routes ask here explicitly, because what is counted is decided by what
 happened (a sign-in that failed, a code that was wrong), not by the status code of the answer, and the key
 is the identity the service normalised (one count per account however its address is written), hashed so
-that no phone number or e-mail address is stored in the counters.
+that no phone number or e-mail address is stored in the counters. A try is counted before it is made
+(take()), so that tries sent at once cannot all pass; one that succeeded is given back where only failures
+count. Each count is a short transaction of its own: call these before the request's service writes.
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -43,12 +46,14 @@ class Limit:
         return parse(current_app.config[self.setting])
 
 
-LOGIN_ACCOUNT = Limit("login-account", "LOGIN_LIMIT_ACCOUNT")        # failed sign-ins of one account
-LOGIN_ADDRESS = Limit("login-address", "LOGIN_LIMIT_ADDRESS")        # failed sign-ins from one address
+LOGIN_ACCOUNT = Limit("login-account", "LOGIN_LIMIT_ACCOUNT")        # failed sign-ins of one account, from
+LOGIN_ADDRESS = Limit("login-address", "LOGIN_LIMIT_ADDRESS")        #   browsers it never signed in on
+LOGIN_DEVICE = Limit("login-device", "LOGIN_LIMIT_DEVICE")           # failed sign-ins on her own phone
+PASSWORD_CHANGE = Limit("password-change", "LOGIN_LIMIT_ACCOUNT")    # wrong current passwords
 RESET_ADDRESS = Limit("reset-address", "RESET_LIMIT_ADDRESS")        # codes asked for from one address
 RESET_TARGET = Limit("reset-target", "RESET_LIMIT_TARGET")           # codes sent to one number or e-mail
+RESET_TARGET_DAY = Limit("reset-target-day", "RESET_LIMIT_TARGET_DAY")
 CODE_ADDRESS = Limit("code-address", "CODE_LIMIT_ADDRESS")           # wrong reset codes from one address
-CODE_TARGET = Limit("code-target", "CODE_LIMIT_TARGET")              # wrong reset codes for one account
 REGISTER_ADDRESS = Limit("register-address", "REGISTER_LIMIT_ADDRESS")
 REGISTER_TARGET = Limit("register-target", "REGISTER_LIMIT_TARGET")  # tries with one number or e-mail
 JOIN_ADDRESS = Limit("join-address", "JOIN_LIMIT_ADDRESS")           # wrong join codes
@@ -58,7 +63,13 @@ ORG_ACCOUNT = Limit("org-account", "ORG_LIMIT_ACCOUNT")
 
 
 def address() -> str:
-    return get_remote_address() or "-"
+    """The client's address; for IPv6 its /64, which one phone or one home can change at will."""
+    raw = get_remote_address() or "-"
+    try:
+        ip = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else raw
 
 
 def key(text: str) -> str:
@@ -66,30 +77,51 @@ def key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def blocked(*checks: tuple[Limit, str]) -> bool:
-    """Whether any (limit, key) pair has no try left: asked before the try, counting nothing."""
+def _between_transactions() -> None:
+    """Counts are written on a connection of their own; the request's session gives its connection back
+    first (it has only read so far: tries are taken before the service writes), so that a request never
+    holds two of the pool's connections, nor waits, on SQLite, for a lock its own session holds."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("tries are taken before the service changes anything")
+    db.session.commit()
+
+
+class Taken:
+    """Tries taken by take(): kept when the try failed, given back when it succeeded (for limits that count
+    failures only)."""
+
+    def __init__(self, checks: list[tuple[Limit, str]]):
+        self.checks = checks
+
+    def give_back(self) -> None:
+        if self.checks:
+            _between_transactions()
+        for limit, k in self.checks:
+            limiter.limiter.hit(limit.item(), limit.scope, k, cost=-1)
+        self.checks = []
+
+    def used_up(self) -> list[Limit]:
+        """The limits that have no try left now (asked after a failure: has it just locked something?)."""
+        _between_transactions()
+        return [limit for limit, k in self.checks if not limiter.limiter.test(limit.item(), limit.scope, k)]
+
+
+def take(*checks: tuple[Limit, str]) -> Taken:
+    """Count this try against each (limit, key) pair first, each with one atomic increment, and refuse it
+    (TooManyTries) when any has none left; a refused try is given back. Counting before the try, not after
+    it, is what makes a limit hold when many tries arrive at once: a check followed by a count let 14 of 16
+    simultaneous wrong passwords through a limit of 5."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return False
-    return any(not limiter.limiter.test(limit.item(), limit.scope, k) for limit, k in checks)
-
-
-def count(*checks: tuple[Limit, str]) -> bool:
-    """Count one try against each (limit, key) pair. True when any of them has none left now."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return False
-    hit = [limiter.limiter.hit(limit.item(), limit.scope, k) for limit, k in checks]
-    return not all(hit) or blocked(*checks)
-
-
-def refuse_if_blocked(*checks: tuple[Limit, str]) -> None:
-    if blocked(*checks):
-        raise TooManyTries()
-
-
-def take(*checks: tuple[Limit, str]) -> None:
-    """For what is counted at every try (asking for a code, registering): refused once none is left."""
-    refuse_if_blocked(*checks)
-    count(*checks)
+        return Taken([])
+    _between_transactions()
+    taken = Taken([])
+    for limit, k in checks:
+        ok = limiter.limiter.hit(limit.item(), limit.scope, k)
+        taken.checks.append((limit, k))
+        if not ok:
+            taken.give_back()
+            raise TooManyTries()
+    return taken
 
 
 # --- the database as the shared store (when there is no Redis) ---
@@ -109,9 +141,6 @@ class DatabaseStorage(Storage):
     reused by the next count of the same key and swept by the worker's job."""
 
     STORAGE_SCHEME = ["portal-db"]
-
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     @property
     def base_exceptions(self):

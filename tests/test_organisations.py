@@ -1,4 +1,6 @@
 """Organisations: registration, approval, join codes and membership rules."""
+import re
+
 import pytest
 from sqlalchemy import insert, select
 
@@ -321,3 +323,45 @@ def test_a_registration_not_yet_approved_is_renamed_at_once(app):
     assert org.name == "Another Name" and org.pending_name is None
     row = db.session.scalars(select(AuditLog).where(AuditLog.action == "organisation.updated")).one()
     assert row.details == {"changed": ["name"]}
+
+
+def test_staff_decide_on_the_name_they_saw(app, client):
+    """The leader asks for a name, staff open the queue, the leader asks for another: the approval of what
+    staff saw must not approve the other."""
+    leader = UserFactory()
+    org = _approved(leader)
+    services.update_profile(leader, org, **{**PROFILE, "name": "Samahan ng Kababaihan HK"})
+    sign_in(client, StaffFactory())
+    queue = client.get("/staff/organisations?state=renamed").get_data(as_text=True)
+    assert "Samahan ng Kababaihan HK" in queue
+    seen = re.search(r'name="seen" value="(\d+)"', queue).group(1)
+    services.update_profile(leader, org, **{**PROFILE, "name": "Mission For Migrant Workers - official"})
+    response = post(client, f"/staff/organisations/{org.id}/name/approve", {"seen": seen})
+    assert response.status_code == 303
+    db.session.refresh(org)
+    assert org.name == "Bagong Samahan" and org.pending_name == "Mission For Migrant Workers - official"
+    assert "changed while you were looking" in client.get("/staff/organisations?state=renamed").get_data(as_text=True)
+    # The same for a registration changed while it waited: approving what was seen is refused.
+    pending = services.register_organisation(UserFactory(), **{**PROFILE, "name": "Another Samahan"})
+    seen = pending.version
+    services.update_profile(pending.created_by, pending, **{**PROFILE, "name": "Changed Samahan"})
+    with pytest.raises(services.ChangedMeanwhile):
+        services.approve(StaffFactory(), pending, "pending", seen_version=seen)
+
+
+def test_two_staff_deciding_at_the_same_moment_get_a_page_not_an_error(app, client, monkeypatch):
+    """The organisation's row changes between her reading it and saving (its version moves on): she is told,
+    nothing of hers is saved, never a 500."""
+    org = OrganisationFactory(state=OrgState.PENDING)
+    sign_in(client, StaffFactory())
+    real = services.approve
+
+    def meanwhile(*args, **kwargs):
+        db.session.execute(Organisation.__table__.update().where(Organisation.id == org.id)
+                           .values(version=Organisation.version + 1))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(services, "approve", meanwhile)
+    assert post(client, f"/staff/organisations/{org.id}/approve", {"expected_state": "pending"}).status_code == 303
+    assert "Someone else changed this at the same moment" in client.get("/staff/organisations").get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.state == OrgState.PENDING

@@ -52,10 +52,6 @@ def message(kind):
 
 # --- codes in the outbox ---
 
-def test_code_kinds_are_declared():
-    assert "reset_code" in messages.SECRET_KINDS and "org_approved" not in messages.SECRET_KINDS
-
-
 def test_a_code_message_is_emptied_once_sent_and_other_messages_are_kept(app, tmp_path):
     del app.extensions["outbox.sender"]
     app.config["OUTBOX_DIR"] = str(tmp_path)

@@ -82,6 +82,7 @@ class SignInEnd(StrEnum):
     QUICK_EXIT = "quick_exit"
     EVERYWHERE = "everywhere"      # "Sign out everywhere"
     PASSWORD = "password"          # the password was changed or reset
+    REPLACED = "replaced"          # someone else signed in on the same browser
 
 
 class SignIn(db.Model):

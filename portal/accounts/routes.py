@@ -4,6 +4,7 @@ from flask_login import current_user, decode_cookie, login_required, login_user,
 
 from portal import throttle
 from portal.accounts import bp, services
+from portal.accounts.devices import remember_device, this_device
 from portal.accounts.forms import LanguageForm, LoginForm, PasswordForm, RegisterForm, ResetForm, ResetRequestForm
 from portal.accounts.models import SignInEnd
 from portal.extensions import csrf
@@ -19,25 +20,30 @@ def _next_url(form_next: str | None = None) -> str:
 
 
 def _signed_in(user, response):
-    """Her browser is signed in: a new session (nothing from before it survives) with her sign-in's token."""
+    """Her browser is signed in: whoever was signed in on it before is signed out (on a shared phone, the
+    earlier person's remembered sign-in must not come back when hers ends), and a new session begins with
+    her sign-in's token; the browser is one the account signed in on from now on (devices.py)."""
+    services.end_sign_in(_this_browsers_sign_ins(), SignInEnd.REPLACED)
+    remembered_before = _remember_cookie() is not None
     session.clear()
     login_user(user, remember=bool(user.sign_in.remember))
+    if remembered_before and not user.sign_in.remember:
+        session["_remember"] = "clear"  # Flask-Login deletes the earlier remember cookie
     session["_fresh"] = True
     response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
-    return response
+    return remember_device(response, user.id)
 
 
 def _forget_browser(response, everything: bool = False):
-    """Nothing of hers is left in this browser: the session and the remember cookie are deleted (Flask-Login
-    forgets the remember cookie only when told after the session is emptied, which is why it was kept), and
-    the browser is asked to drop its cached copies of our pages (Back then shows none of them). The quick
-    exit also drops every cookie of the site, the language too."""
+    """Nothing of hers is left in this browser: the session is emptied before Flask-Login is told to sign
+    out, so that it deletes the remember cookie (emptied after, it had forgotten to), and her pages, which
+    are never stored (no-store), cannot come back with Back. The quick exit also asks the browser to drop
+    every cookie of the site, the language and the device cookie too. (Not Clear-Site-Data's "cache":
+    Chrome can take seconds over it, and her pages are not in the cache.)"""
     session.clear()
     logout_user()
-    config = current_app.config
-    response.delete_cookie(config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-                           domain=config.get("REMEMBER_COOKIE_DOMAIN"), path=config.get("REMEMBER_COOKIE_PATH", "/"))
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"' if everything else '"cache"'
+    if everything:
+        response.headers["Clear-Site-Data"] = '"cookies", "storage"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -50,17 +56,21 @@ def login():
     error = None
     if form.validate_on_submit():
         user, error = attempt(services.sign_in, form.identifier.data, form.password.data,
-                              remember=bool(form.remember.data), address=throttle.address())
+                              remember=bool(form.remember.data), address=throttle.address(), device=this_device())
         if error is None:
             return _signed_in(user, redirect_to(_next_url(form.next.data)))
     return render_form("accounts/login.html", form=form, error=error)
+
+
+def _remember_cookie() -> str | None:
+    return request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
 
 
 def _this_browsers_sign_ins() -> list[str]:
     """The sign-in tokens this request carries, the session's and the remember cookie's, read before
     Flask-Login looks at them: its session protection empties the session of a phone whose address changed
     since it signed in, and that sign-in must end too."""
-    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    cookie = _remember_cookie()
     return [t for t in (session.get("_user_id"), decode_cookie(cookie) if cookie else None) if t]
 
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from portal import throttle
+from portal.accounts.devices import Device
 from portal.accounts.models import CalendarFeed, MissionRole, PasswordResetCode, SignIn, SignInEnd, User
 from portal.audit import record
 from portal.clock import utcnow
@@ -145,9 +146,9 @@ def register(name: str, password: str, locale: str = "en", phone: str | None = N
     if not phone and not email:
         raise NeedContact()
     if address is not None:
+        targets = [f"phone:{phone}"] * bool(phone) + [f"email:{email}"] * bool(email)
         throttle.take((throttle.REGISTER_ADDRESS, address),
-                      *((throttle.REGISTER_TARGET, throttle.key(f"phone:{phone}")) for _ in [1] if phone),
-                      *((throttle.REGISTER_TARGET, throttle.key(f"email:{email}")) for _ in [1] if email))
+                      *((throttle.REGISTER_TARGET, throttle.key(t)) for t in targets))
     if len(password or "") < MIN_PASSWORD:
         raise WeakPassword()
     password_hash = hasher().hash(password)  # before the check below: as long whether or not it is taken
@@ -164,8 +165,9 @@ def register(name: str, password: str, locale: str = "en", phone: str | None = N
     return user
 
 
-def authenticate(identifier: str, password: str) -> User:
-    user = find_by_login(identifier)
+def authenticate(identifier: str, password: str, user: User | None = None) -> User:
+    """The account whose password this is (`user`: the one find_by_login found already, if the caller did)."""
+    user = user or find_by_login(identifier)
     if user is None or not user.is_enabled:
         hasher().hash("timing-equaliser")  # same work whether or not the account exists
         raise BadCredentials()
@@ -183,25 +185,37 @@ def _check_password(user: User, password: str, error: type[DomainError]) -> None
         db.session.commit()
 
 
-def sign_in(identifier: str, password: str, remember: bool = False, address: str = "-") -> User:
-    """Check the password and start a sign-in. Five failures for one account in 15 minutes, or thirty from
-    one address, and sign-in waits; a failure, and the lock-out it causes, are in the audit log (for an
-    account that exists: an address typed wrong names no one)."""
+def sign_in(identifier: str, password: str, remember: bool = False, address: str = "-",
+            device: Device | None = None) -> User:
+    """Check the password and start a sign-in. On a phone where the account signed in before (`device`),
+    failures are counted for that phone alone; elsewhere five failures for the account in 15 minutes, or
+    thirty from one address, and sign-in waits, for strangers only: so no one who knows her number can lock
+    her out of her own phone. A failure, and the lock-out it causes, are audited (for an account that exists:
+    an address typed wrong names no one)."""
     user = find_by_login(identifier)
-    checks = ((throttle.LOGIN_ACCOUNT, _account_key(identifier, user)), (throttle.LOGIN_ADDRESS, address))
-    throttle.refuse_if_blocked(*checks)
+    if user is not None and device is not None and device.knows(user.id):
+        checks = ((throttle.LOGIN_DEVICE, throttle.key(f"device:{device.id}:{user.id}")),)
+    else:
+        checks = ((throttle.LOGIN_ACCOUNT, _account_key(identifier, user)), (throttle.LOGIN_ADDRESS, address))
+    taken = throttle.take(*checks)
     try:
-        authenticate(identifier, password)
+        authenticate(identifier, password, user)
     except BadCredentials:
-        db.session.rollback()
-        locked = throttle.count(*checks)
-        if user is not None:
-            record(None, "user.sign_in_failed", user)
-            if locked:
-                record(None, "user.locked_out", user)
-            db.session.commit()
+        locked = throttle.LOGIN_ACCOUNT in taken.used_up()
+        _refused(user, "user.sign_in_failed", *(["user.locked_out"] if locked else []))
         raise
+    taken.give_back()
     return start_sign_in(user, remember)
+
+
+def _refused(user: User | None, *actions: str, details: dict | None = None) -> None:
+    """A try that failed: the caller's changes are rolled back, and the failure audited (with no actor: who
+    tried is not known) in a transaction of its own, which the refusal's rollback cannot undo."""
+    db.session.rollback()
+    if user is not None:
+        for action in actions:
+            record(None, action, user, details)
+        db.session.commit()
 
 
 # --- sign-ins: one row each, its token the key (see SignIn) ---
@@ -258,10 +272,10 @@ def end_sign_in(tokens: list[str], how: SignInEnd = SignInEnd.SIGNED_OUT) -> Non
     db.session.commit()
 
 
-def end_sign_ins(user: User, how: SignInEnd, keep_this_one: bool = False) -> int:
-    """End her sign-ins on every phone and browser (all but this one, after a password change) and her
-    calendar address, which is a key to her account too. Returns how many sign-ins were ended."""
-    ended = _end_sign_ins(user, how, keep=user.sign_in.id if keep_this_one and user.sign_in else None)
+def end_sign_ins(user: User, how: SignInEnd) -> int:
+    """End her sign-ins on every phone and browser, and her calendar address, which is a key to her account
+    too. Returns how many sign-ins were ended."""
+    ended = _end_sign_ins(user, how)
     record(user, "user.signed_out_everywhere", user, {"how": str(how), "ended": ended})
     db.session.commit()
     return ended
@@ -293,20 +307,17 @@ def sweep_sign_ins_job() -> str | None:
 # --- passwords ---
 
 def change_password(user: User, current: str, new_password: str) -> User:
-    """Her own password, the current one first (a wrong one counts as a failed sign-in). Every other
-    sign-in ends, and her calendar address with them."""
-    checks = ((throttle.LOGIN_ACCOUNT, _account_key("", user)),)
-    throttle.refuse_if_blocked(*checks)
+    """Her own password, the current one first (wrong ones are limited as failed sign-ins are, but per
+    account: she is signed in). Every other sign-in ends, and her calendar address with them."""
     if len(new_password or "") < MIN_PASSWORD:
         raise WeakPassword()
+    taken = throttle.take((throttle.PASSWORD_CHANGE, throttle.key(f"user:{user.id}")))
     try:
         _check_password(user, current, WrongPassword)
     except WrongPassword:
-        db.session.rollback()
-        throttle.count(*checks)
-        record(user, "user.sign_in_failed", user, {"where": "password_change"})
-        db.session.commit()
+        _refused(user, "user.sign_in_failed", details={"where": "password_change"})
         raise
+    taken.give_back()
     user.password_hash = hasher().hash(new_password)
     _end_sign_ins(user, SignInEnd.PASSWORD, keep=user.sign_in.id if user.sign_in else None)
     record(user, "user.password_changed", user)
@@ -322,11 +333,17 @@ def _code_hash(user_id: int, code: str) -> str:
 
 
 def request_reset(identifier: str, address: str | None = None) -> None:
-    """Send a one-time code if the account exists; say nothing either way. Codes to one number or e-mail
-    are limited whoever asks (her phone is not flooded), and asks from one address too."""
+    """Send a one-time code if the account exists; say nothing either way. Asks from one address are
+    limited; codes to one number or e-mail too, whoever asks, and beyond that limit the answer is the same
+    and nothing is sent (her phone is not flooded, and the code she has keeps working)."""
     user = find_by_login(identifier)
     if address is not None:
-        throttle.take((throttle.RESET_ADDRESS, address), (throttle.RESET_TARGET, _account_key(identifier, user)))
+        throttle.take((throttle.RESET_ADDRESS, address))
+        target = _account_key(identifier, user)
+        try:
+            throttle.take((throttle.RESET_TARGET, target), (throttle.RESET_TARGET_DAY, target))
+        except throttle.TooManyTries:
+            user = None
     if user is None or not user.is_enabled:
         db.session.commit()  # the same round trips as below, near enough: no answer comes back faster
         return
@@ -345,22 +362,23 @@ def request_reset(identifier: str, address: str | None = None) -> None:
 def reset_password(identifier: str, code: str, new_password: str, address: str | None = None) -> User:
     """Set a new password with the newest code. Each code allows five tries, counted in the database by a
     conditional UPDATE that takes a try before the code is compared, so tries sent at once cannot get past
-    the count; wrong codes are also limited per account and per address across codes. Every sign-in and
-    her calendar address end."""
+    the count; wrong codes from one address are limited too. (Not per account: then anyone could use up
+    her tries and block her own code.) Every sign-in and her calendar address end."""
     if len(new_password or "") < MIN_PASSWORD:
         raise WeakPassword()
+    taken = throttle.take((throttle.CODE_ADDRESS, address)) if address is not None else throttle.Taken([])
     user = find_by_login(identifier)
-    checks = ((throttle.CODE_TARGET, _account_key(identifier, user)),
-              *(((throttle.CODE_ADDRESS, address),) if address is not None else ()))
-    throttle.refuse_if_blocked(*checks)
     reset_id = user and db.session.scalar(select(PasswordResetCode.id).where(
         PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None))
         .order_by(PasswordResetCode.id.desc()).limit(1))
     if not reset_id or not _take_a_try(reset_id):
-        _wrong_code(user, checks)
+        _refused(user, "user.reset_code_wrong")
+        raise BadResetCode()
     code_hash = db.session.scalar(select(PasswordResetCode.code_hash).where(PasswordResetCode.id == reset_id))
     if not hmac.compare_digest(code_hash, _code_hash(user.id, (code or "").strip())):
-        _wrong_code(user, checks)
+        _refused(user, "user.reset_code_wrong")
+        raise BadResetCode()
+    taken.give_back()  # only wrong codes count
     used = db.session.execute(update(PasswordResetCode).where(
         PasswordResetCode.id == reset_id, PasswordResetCode.used_at.is_(None)).values(used_at=utcnow())).rowcount
     if not used:  # the same code, used at the same moment by another try
@@ -382,15 +400,6 @@ def _take_a_try(reset_id: int) -> bool:
         .values(attempts=PasswordResetCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return bool(taken)
-
-
-def _wrong_code(user: User | None, checks) -> None:
-    db.session.rollback()
-    throttle.count(*checks)
-    if user is not None:
-        record(None, "user.reset_code_wrong", user)
-        db.session.commit()
-    raise BadResetCode()
 
 
 # --- the private calendar address (her trainings, later her shifts): a key to her account ---

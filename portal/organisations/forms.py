@@ -39,6 +39,13 @@ class RoleForm(Form):
 
 class DecideForm(Form):
     expected_state = HiddenField()
+    seen = HiddenField()  # the organisation's version the staff member saw: she decides on what she saw
+
+    @property
+    def seen_version(self) -> int | None:
+        """None when the form did not say; -1 (which no version is) when it said something else."""
+        raw = (self.seen.data or "").strip()
+        return None if not raw else int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
 class RejectForm(DecideForm):

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from portal import throttle
-from portal.accounts.roles import Power, can
 from portal.extensions import login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
@@ -57,9 +56,9 @@ def show(org_id):
     mine = services.membership_of(current_user, org)
     # The leader sees her own registration while it waits, and why it was not approved.
     require(services.can_view(current_user, org) or (mine is not None and mine.is_manager))
-    manage = services.can_manage(current_user, org)
-    members = _members(org) if (manage or can(current_user, Power.SEE_ORGANISATIONS)) else None
-    return render("organisations/show.html", org=org, me=mine, manage=manage, members=members,
+    inside = services.can_see_inside(current_user, org)
+    return render("organisations/show.html", org=org, me=mine, manage=services.can_manage(current_user, org),
+                  inside=inside, members=_members(org) if inside else None,
                   leader=services.is_leader(current_user, org), form=EmptyForm(), role_form=RoleForm())
 
 
@@ -155,6 +154,6 @@ def _members_answer(org):
     """HTMX swaps the members block in place; without it, back to the page."""
     if request.htmx:
         return render("organisations/show.html", "members", org=org, manage=services.can_manage(current_user, org),
-                      members=_members(org), leader=services.is_leader(current_user, org),
+                      inside=True, members=_members(org), leader=services.is_leader(current_user, org),
                       form=EmptyForm(), role_form=RoleForm(), me=services.membership_of(current_user, org))
     return redirect_to(url_for("organisations.show", org_id=org.id))

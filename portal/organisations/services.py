@@ -4,8 +4,9 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import throttle
 from portal.accounts.models import User
@@ -31,6 +32,11 @@ class AlreadyDecided(DomainError):
     message = _l("This organisation was already decided by someone else. The list is now up to date.")
 
 
+class ChangedMeanwhile(DomainError):
+    message = _l("This organisation was changed while you were looking at it. The list is now up to date: "
+                 "look at it again.")
+
+
 class BadJoinCode(DomainError):
     message = _l("This join code is not right. Ask your leader for the code and try again.")
 
@@ -41,6 +47,10 @@ class AlreadyMember(DomainError):
 
 class NameTaken(DomainError):
     message = _l("An organisation with this name is already registered. Ask its leader for the join code.")
+
+
+class MembershipChanged(DomainError):
+    message = _l("This membership was already changed. The list is now up to date.")
 
 
 class LastLeader(DomainError):
@@ -81,6 +91,12 @@ def can_manage(user, org: Organisation) -> bool:
     """Leader or co-leader: accept and remove members, see and rotate the code, edit the profile."""
     m = membership_of(user, org)
     return m is not None and m.is_manager
+
+
+def can_see_inside(user, org: Organisation) -> bool:
+    """Its leader or co-leader, and Mission staff: the members, the contact, why it was not approved, a new
+    name that waits."""
+    return can_manage(user, org) or can(user, Power.SEE_ORGANISATIONS)
 
 
 def is_leader(user, org: Organisation) -> bool:
@@ -152,12 +168,14 @@ def update_profile(user: User, org: Organisation, **fields) -> Organisation:
     return org
 
 
-def approve_name(staff: User, org: Organisation) -> Organisation:
-    """The Mission accepts the new name an approved organisation asked for; the leader is told."""
+def approve_name(staff: User, org: Organisation, seen_version: int | None = None) -> Organisation:
+    """The Mission accepts the new name an approved organisation asked for (the one she saw: a name asked
+    for again since is refused); the leader is told."""
     if not can_decide(staff):
         raise NotAllowed()
     if not org.pending_name:
         raise AlreadyDecided()
+    _unchanged(org, seen_version)
     _check_name(org.pending_name, exclude_id=org.id)
     org.name, org.pending_name = org.pending_name, None
     record(staff, "organisation.name_approved", org, {"changed": ["name"]})
@@ -167,12 +185,13 @@ def approve_name(staff: User, org: Organisation) -> Organisation:
     return org
 
 
-def reject_name(staff: User, org: Organisation) -> Organisation:
+def reject_name(staff: User, org: Organisation, seen_version: int | None = None) -> Organisation:
     """The Mission keeps the name the organisation was approved with; the leader is told."""
     if not can_decide(staff):
         raise NotAllowed()
     if not org.pending_name:
         raise AlreadyDecided()
+    _unchanged(org, seen_version)
     org.pending_name = None
     record(staff, "organisation.name_rejected", org)
     if org.created_by:
@@ -181,10 +200,12 @@ def reject_name(staff: User, org: Organisation) -> Organisation:
     return org
 
 
-def approve(staff: User, org: Organisation, expected_state: str | None = None) -> Organisation:
+def approve(staff: User, org: Organisation, expected_state: str | None = None,
+            seen_version: int | None = None) -> Organisation:
     if not can_decide(staff):
         raise NotAllowed()
     _decidable(org, expected_state, OrgState.APPROVED)
+    _unchanged(org, seen_version)
     _transition(org, OrgState.APPROVED)
     org.decided_at = utcnow()
     org.join_code = org.join_code or _new_code()
@@ -196,11 +217,12 @@ def approve(staff: User, org: Organisation, expected_state: str | None = None) -
 
 
 def reject(staff: User, org: Organisation, reason: str, note: str = "",
-           expected_state: str | None = None) -> Organisation:
+           expected_state: str | None = None, seen_version: int | None = None) -> Organisation:
     if not can_decide(staff):
         raise NotAllowed()
     reason = RejectReason(reason)
     _decidable(org, expected_state, OrgState.REJECTED)
+    _unchanged(org, seen_version)
     _transition(org, OrgState.REJECTED)
     org.decided_at = utcnow()
     org.reject_reason, org.reject_note = reason, (note or "").strip()[:500] or None
@@ -227,12 +249,12 @@ def join(user: User, code: str, address: str | None = None) -> Membership:
     from 32, but guessing must still not be free."""
     checks = ((throttle.JOIN_ACCOUNT, throttle.key(f"user:{user.id}")),
               *(((throttle.JOIN_ADDRESS, address),) if address is not None else ()))
-    throttle.refuse_if_blocked(*checks)
+    taken = throttle.take(*checks)
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     org = db.session.scalar(select(Organisation).where(Organisation.join_code == code)) if code else None
     if org is None or org.state != OrgState.APPROVED:
-        throttle.count(*checks)
         raise BadJoinCode()
+    taken.give_back()  # only wrong codes count
     m = membership_of(user, org)
     if m is None:
         m = Membership(organisation=org, user=user, role=MemberRole.MEMBER, state=MemberState.PENDING)
@@ -320,10 +342,24 @@ def _decidable(org: Organisation, expected_state: str | None, to: OrgState):
         raise AlreadyDecided()
 
 
+def _unchanged(org: Organisation, seen_version: int | None) -> None:
+    """The staff member decides on the organisation as she saw it (its name, its profile): one changed
+    since, by its leader or by another staff member, is refused and shown again."""
+    if seen_version is not None and seen_version != org.version:
+        raise ChangedMeanwhile()
+
+
 def _member_transition(m: Membership, to: MemberState):
+    """One conditional UPDATE (from the state this request saw): of a leader accepting her and the member
+    leaving at the same moment, one wins and the other is told, never both (the leader then kept rights
+    over a member who had left)."""
     if not m.can(to):
-        raise DomainError(_l("This membership was already changed. The list is now up to date."))
-    m.state = to
+        raise MembershipChanged()
+    done = db.session.execute(update(Membership).where(Membership.id == m.id, Membership.state == m.state)
+                              .values(state=to).execution_options(synchronize_session=False)).rowcount
+    if not done:
+        raise MembershipChanged()
+    set_committed_value(m, "state", to)
 
 
 def _new_code() -> str:

@@ -10,7 +10,6 @@ from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, services
 from portal.staff.forms import QueueFilterForm
 from portal.web import act, filters_from, get_or_404, is_safe_next, paginate, redirect_to, render, require
-from portal.web.forms import EmptyForm
 
 
 @bp.before_request
@@ -36,7 +35,7 @@ def approve(org_id):
     org = get_or_404(Organisation, org_id)
     form = DecideForm()
     if form.validate_on_submit():
-        act(orgs.approve, current_user, org, form.expected_state.data or None,
+        act(orgs.approve, current_user, org, form.expected_state.data or None, form.seen_version,
             done=_("%(org)s was approved.", org=org.name))
     return _row_answer(org)
 
@@ -47,7 +46,7 @@ def reject(org_id):
     form = RejectForm()
     if form.validate_on_submit():
         act(orgs.reject, current_user, org, form.reason.data, form.note.data, form.expected_state.data or None,
-            done=_("%(org)s was not approved. The leader was told why.", org=org.name))
+            form.seen_version, done=_("%(org)s was not approved. The leader was told why.", org=org.name))
     else:
         flash(_("Choose a reason, and keep the note under 500 characters."), "error")
     return _row_answer(org)
@@ -56,16 +55,20 @@ def reject(org_id):
 @bp.post("/organisations/<int:org_id>/name/approve")
 def approve_name(org_id):
     org = get_or_404(Organisation, org_id)
-    if EmptyForm().validate_on_submit():
-        act(orgs.approve_name, current_user, org, done=_("The new name was approved. The leader was told."))
+    form = DecideForm()
+    if form.validate_on_submit():
+        act(orgs.approve_name, current_user, org, form.seen_version,
+            done=_("The new name was approved. The leader was told."))
     return _row_answer(org)
 
 
 @bp.post("/organisations/<int:org_id>/name/reject")
 def reject_name(org_id):
     org = get_or_404(Organisation, org_id)
-    if EmptyForm().validate_on_submit():
-        act(orgs.reject_name, current_user, org, done=_("The organisation keeps its name. The leader was told."))
+    form = DecideForm()
+    if form.validate_on_submit():
+        act(orgs.reject_name, current_user, org, form.seen_version,
+            done=_("The organisation keeps its name. The leader was told."))
     return _row_answer(org)
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
@@ -63,10 +64,20 @@ def attempt(fn, *args, **kwargs):
     Objects loaded before the call are expired by the rollback and read again when next used."""
     try:
         return fn(*args, **kwargs), None
+    except StaleDataError:  # a row with a version (an organisation) was changed by someone else meanwhile
+        return attempt(_raise, ChangedMeanwhile())
     except DomainError as e:
         db.session.rollback()
         g.refused = e
         return None, e.message
+
+
+class ChangedMeanwhile(DomainError):
+    message = _l("Someone else changed this at the same moment. The page is now up to date: look at it again.")
+
+
+def _raise(error):
+    raise error
 
 
 def act(fn, *args, done):
