@@ -5,7 +5,7 @@ from flask import session
 from flask_babel import Babel as _Babel
 from flask_babel import Domain as _Domain
 from flask_babel import _get_current_context, get_locale
-from flask_compress import Compress
+from flask_compress import Compress as _Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager as _LoginManager
@@ -69,6 +69,28 @@ class Domain(_Domain):
         translations = super().get_translations()
         ctx.portal_translations = (get_locale(), translations)
         return translations
+
+
+class Compress(_Compress):
+    """Flask-Compress, for every answer that has a body worth compressing, whatever its status: it leaves
+    anything but a 2xx alone by design, so a refused form (422), a 403, 404, 409, 429 or 500 page went out
+    at full size, at the very moment she made a mistake or lost the network. Such an answer is shown to the
+    library as a 200 for the moment it decides and compresses (the same brotli or gzip choice, the same
+    Vary: Accept-Encoding, nothing compressed twice, small answers left alone), then given back its status.
+    Only answers without an ETag or Last-Modified, so that the library's conditional handling (304) never
+    applies to an error; none without a body (1xx, 204, 304)."""
+
+    def after_request(self, response):
+        status = response.status_code if response is not None else 200
+        if 200 <= status < 300 or status < 200 or status == 304 or response.get_etag()[0] \
+                or response.last_modified is not None:
+            return super().after_request(response)
+        response.status_code = 200
+        try:
+            response = super().after_request(response)
+        finally:
+            response.status_code = status
+        return response
 
 
 class Babel(_Babel):

@@ -149,3 +149,35 @@ def test_htmx_answers_are_small(live_server, browser):
     assert len(answers) >= 5, answers
     print("\nHTMX answers:", [(re.sub(r"^https?://[^/]+", "", r["url"]), r["bytes"]) for r in answers])
     assert all(0 < r["bytes"] <= HTMX for r in answers), answers
+
+
+def test_error_answers_are_compressed_within_the_html_budget(live_server, browser):
+    """A refused form with JavaScript off (a whole page), the 404 and the 403 pages: compressed as the 200
+    pages are, so that a mistake or a wrong address costs no more than a page."""
+    base, app = live_server.url, live_server.app
+    with app.app_context():
+        world = World()
+        member = world.users["member"].phone
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    wire = Wire(context, page)
+    measured = []
+
+    def measure(label, status, go):
+        wire.reset()
+        with page.expect_response(lambda r: r.request.resource_type == "document") as answer:
+            go()
+        response = answer.value
+        page.wait_for_load_state("load")
+        assert response.status == status, (label, response.status)
+        assert response.headers.get("content-encoding") in ("br", "gzip"), (label, response.headers)
+        measured.append((label, wire.document()))
+
+    page.goto(f"{base}/auth/login")
+    measure("refused sign-in form (JS off)", 422, lambda: page.locator("#form-block button").click())
+    measure("404 page", 404, lambda: page.goto(f"{base}/no-such-page"))
+    sign_in_api(context, base, member)
+    measure("403 page", 403, lambda: page.goto(f"{base}/staff/"))
+    context.close()
+    print("\nerror answers on the wire (B):", measured)
+    assert all(0 < size <= HTML for _, size in measured), measured
