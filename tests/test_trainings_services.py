@@ -11,6 +11,7 @@ from portal.audit import AuditLog
 from portal.clock import aware
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
+from portal.capacity import offer_deadline
 from portal.trainings import services
 from portal.trainings.models import Booking, BookingState, TrainingSession, WaitlistEntry, WaitState
 from portal.web import NotAllowed
@@ -196,11 +197,11 @@ def test_offer_hold_is_shorter_as_the_session_nears(app):
     ts = SessionFactory()
     start = aware(ts.starts_at)
     now = start - timedelta(days=6)
-    assert services.offer_deadline(ts, now) - now == timedelta(hours=48)
+    assert offer_deadline(ts.starts_at, now) - now == timedelta(hours=48)
     now = start - timedelta(hours=10)
-    assert services.offer_deadline(ts, now) - now == timedelta(hours=5)
+    assert offer_deadline(ts.starts_at, now) - now == timedelta(hours=5)
     now = start - timedelta(minutes=30)
-    assert services.offer_deadline(ts, now) == start
+    assert offer_deadline(ts.starts_at, now) == start
 
 
 def test_leaving_the_list_with_an_offer_passes_it_on(app):

@@ -11,6 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.capacity import WAIT_TRANSITIONS, WaitState  # noqa: F401  (waiting lists' states: capacity.py)
 from portal.clock import aware, utcnow
 from portal.extensions import db
 
@@ -182,23 +183,6 @@ class Booking(db.Model):
     @property
     def active(self) -> bool:
         return self.state in HOLDS_SEAT
-
-
-class WaitState(StrEnum):
-    WAITING = "waiting"
-    OFFERED = "offered"     # a seat is held for her until offer_expires_at
-    ACCEPTED = "accepted"
-    EXPIRED = "expired"
-    LEFT = "left"
-
-
-WAIT_TRANSITIONS = {
-    WaitState.WAITING: {WaitState.OFFERED, WaitState.LEFT},
-    WaitState.OFFERED: {WaitState.ACCEPTED, WaitState.EXPIRED, WaitState.LEFT},
-    WaitState.ACCEPTED: set(),
-    WaitState.EXPIRED: {WaitState.WAITING},
-    WaitState.LEFT: {WaitState.WAITING},
-}
 
 
 class WaitlistEntry(db.Model):

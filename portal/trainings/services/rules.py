@@ -1,0 +1,50 @@
+"""The rules of booking a seat or a place on the waiting list, asked by both inside the locked transaction."""
+from __future__ import annotations
+
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.organisations.services import is_active_member
+from portal.trainings.models import HOLDS_SEAT, Booking, BookingState, SessionState, TrainingSession
+from portal.trainings.services.errors import BookingClosed, NotRestricted, OrgCapReached, PrerequisiteMissing, TimeClash
+from portal.trainings.services.texts import _InLocale
+
+
+def check_bookable(ts, person, org, for_waitlist=False):
+    if ts.state != SessionState.SCHEDULED or ts.is_past or ts.deadline_passed:
+        raise BookingClosed()
+    if ts.organisation_id:  # an outreach session: for that organisation's members only
+        if not is_active_member(person.id, ts.organisation_id) or (org is not None and org.id != ts.organisation_id):
+            raise NotRestricted()
+    if org is not None and ts.per_org_cap and not for_waitlist:
+        used = db.session.scalar(select(func.count()).select_from(Booking).where(
+            Booking.session_id == ts.id, Booking.organisation_id == org.id, Booking.state.in_(HOLDS_SEAT)))
+        if used >= ts.per_org_cap:
+            raise OrgCapReached()
+
+
+def check_prerequisites(ts, person):
+    """She has attended a session of every course this one requires."""
+    needed = ts.course.prerequisites
+    if not needed:
+        return
+    done = set(db.session.scalars(select(TrainingSession.course_id).join(Booking, Booking.session_id == TrainingSession.id)
+                                  .where(Booking.user_id == person.id, Booking.state == BookingState.ATTENDED,
+                                         TrainingSession.course_id.in_([c.id for c in needed]))))
+    missing = [c for c in needed if c.id not in done]
+    if missing:
+        raise PrerequisiteMissing(_l("This training is for people who have done this first: %(courses)s.",
+                                     courses=_InLocale(lambda: format_list([c.title for c in missing],
+                                                                           locale=str(get_locale())))))
+
+
+def check_clash(ts, person):
+    clash = db.session.scalar(select(Booking.id).join(TrainingSession, Booking.session_id == TrainingSession.id).where(
+        Booking.user_id == person.id, Booking.state == BookingState.BOOKED, TrainingSession.id != ts.id,
+        TrainingSession.state == SessionState.SCHEDULED,
+        TrainingSession.starts_at < ts.ends_at, TrainingSession.ends_at > ts.starts_at))
+    if clash:
+        raise TimeClash()
