@@ -9,7 +9,9 @@ from portal.extensions import login
 from portal.organisations import bp, services
 from portal.organisations.forms import JoinForm, OrganisationForm, RoleForm
 from portal.organisations.models import Membership, MemberState, Organisation
-from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import (
+    act, attempt, block_or_redirect, get_or_404, paginate, redirect_to, render, render_form, require,
+)
 from portal.web.forms import EmptyForm
 
 
@@ -152,8 +154,8 @@ def _members(org):
 
 def _members_answer(org):
     """HTMX swaps the members block in place; without it, back to the page."""
-    if request.htmx:
-        return render("organisations/show.html", "members", org=org, manage=services.can_manage(current_user, org),
-                      inside=True, members=_members(org), leader=services.is_leader(current_user, org),
-                      form=EmptyForm(), role_form=RoleForm(), me=services.membership_of(current_user, org))
-    return redirect_to(url_for("organisations.show", org_id=org.id))
+    return block_or_redirect(url_for("organisations.show", org_id=org.id), "organisations/show.html", "members",
+                             lambda: dict(org=org, manage=services.can_manage(current_user, org), inside=True,
+                                          members=_members(org), leader=services.is_leader(current_user, org),
+                                          form=EmptyForm(), role_form=RoleForm(),
+                                          me=services.membership_of(current_user, org)))

@@ -9,7 +9,9 @@ from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, services
 from portal.staff.forms import QueueFilterForm
-from portal.web import act, filters_from, get_or_404, is_safe_next, paginate, redirect_to, render, require
+from portal.web import (
+    act, block_or_redirect, filters_from, get_or_404, is_safe_next, paginate, render, require,
+)
 
 
 @bp.before_request
@@ -80,8 +82,11 @@ def _reasons():
 
 
 def _row_answer(org):
-    if request.htmx:
-        db.session.refresh(org)
-        return render("staff/queue.html", "row", org=org, reject_reasons=_reasons)
     back = request.form.get("back", "")
-    return redirect_to(back if is_safe_next(back) and back.startswith("/staff/") else url_for("staff.queue"))
+    url = back if is_safe_next(back) and back.startswith("/staff/") else url_for("staff.queue")
+    return block_or_redirect(url, "staff/queue.html", "row", lambda: _row(org))
+
+
+def _row(org):
+    db.session.refresh(org)
+    return dict(org=org, reject_reasons=_reasons)

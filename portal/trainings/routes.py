@@ -19,7 +19,9 @@ from portal.trainings.materials.queries import for_course as materials_for_cours
 from portal.trainings.models import (
     Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
 )
-from portal.web import act, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import (
+    act, attempt, block_or_redirect, filters_from, get_or_404, paginate, redirect_to, render, render_form, require,
+)
 from portal.web.forms import EmptyForm
 
 
@@ -405,10 +407,14 @@ def mark(booking_id):
         result, error = attempt(services.mark_attendance, current_user, booking, present)
         if error is not None:
             flash(str(error), "error")
-    if request.htmx:  # one small answer per tap: the person's row
-        db.session.refresh(booking)
-        return render("trainings/attendance.html", "row", b=booking, form=EmptyForm())
-    return redirect_to(url_for("trainings_staff.attendance", session_id=booking.session_id))
+    return block_or_redirect(url_for("trainings_staff.attendance", session_id=booking.session_id),
+                             "trainings/attendance.html", "row", lambda: _attendance_row(booking))
+
+
+def _attendance_row(booking):
+    """One small answer per tap: the person's row, with what happened."""
+    db.session.refresh(booking)
+    return dict(b=booking, form=EmptyForm())
 
 
 @staff_bp.get("/outreach")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from typing import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,14 +36,35 @@ class NotAllowed(DomainError):
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
-    """The whole page, or only `block` of it when HTMX asks (same template, no copy)."""
+    """The whole page, or only `block` of it when HTMX asks (same template, no copy). A block carries the
+    request's messages inside its first element, so that every HTMX answer shows what happened where she
+    tapped (no block has to remember to include them)."""
     if block and request.htmx and not request.htmx.boosted:
         body = render_block(template, block, **context)
+        messages = render_template("_flashes.html")
+        if messages.strip():
+            body = _inside_first_element(body, messages)
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+_START_TAG = re.compile(r"""<[a-zA-Z][^\s/>]*(?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*\s*>""")
+
+
+def _inside_first_element(html: str, inner: str) -> str:
+    tag = _START_TAG.search(html)
+    return html[:tag.end()] + inner + html[tag.end():] if tag else inner + html
+
+
+def block_or_redirect(url: str, template: str, block: str, context: Callable[[], dict]):
+    """The answer to a POST that changed part of a page: for HTMX that part (with its messages), worked out
+    only then; without JavaScript a redirect back to the page (post/redirect/get)."""
+    if request.htmx:
+        return render(template, block, **context())
+    return redirect_to(url)
 
 
 def filters_from(form_class):
