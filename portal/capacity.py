@@ -27,13 +27,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Callable
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.clock import aware, utcnow
 from portal.extensions import db
-from portal.web import DomainError
+from portal.web import DomainError, StateChanged
 
 OFFER_HOLD = timedelta(hours=48)
 MIN_OFFER_HOLD = timedelta(hours=1)
@@ -56,10 +55,6 @@ WAIT_TRANSITIONS = {
     WaitState.EXPIRED: {WaitState.WAITING},
     WaitState.LEFT: {WaitState.WAITING},
 }
-
-
-class StateChanged(DomainError):
-    message = _l("This was already changed. The page is now up to date.")
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,7 @@ def test_leader_asks_staff_accept_and_a_session_for_her_organisation_is_made(app
     assert [a for a in db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("outreach.%")))] \
         == ["outreach.requested", "outreach.accepted"]
     outsider = UserFactory()
-    with pytest.raises(services.NotRestricted):
+    with pytest.raises(services.ForAnotherOrganisation):
         services.book(outsider, ts, outsider)
 
 

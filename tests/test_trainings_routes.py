@@ -225,7 +225,7 @@ def test_outreach_sessions_are_not_for_a_person_whose_request_to_join_still_wait
     sign_in(client, waiting)
     assert "Our own Sunday" not in client.get("/trainings/").get_data(as_text=True)
     assert client.get(f"/trainings/{ts.id}").status_code == 404
-    with pytest.raises(services.NotRestricted):
+    with pytest.raises(services.ForAnotherOrganisation):
         services.book(waiting, ts, waiting)
     with pytest.raises(NotAllowed):  # nor may her leader book her before accepting her
         services.book(org.created_by, ts, waiting, org)

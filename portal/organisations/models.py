@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.web import StateMachine
 
 
 class OrgState(StrEnum):
@@ -120,7 +121,7 @@ MEMBER_TRANSITIONS = {
 }
 
 
-class Organisation(db.Model):
+class Organisation(StateMachine, db.Model):
     __tablename__ = "organisations"
     __table_args__ = (Index("ix_organisations_state_created", "state", "created_at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,8 +150,7 @@ class Organisation(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    def can(self, to: OrgState) -> bool:
-        return OrgState(to) in ORG_TRANSITIONS[OrgState(self.state)]
+    TRANSITIONS = ORG_TRANSITIONS
 
     @property
     def state_label(self):
@@ -176,7 +176,7 @@ event.listen(db.metadata, "before_create",
              DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
-class Membership(db.Model):
+class Membership(StateMachine, db.Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,8 +189,7 @@ class Membership(db.Model):
     organisation = relationship("Organisation", back_populates="memberships", lazy="joined")
     user = relationship("User", back_populates="memberships", lazy="joined")
 
-    def can(self, to: MemberState) -> bool:
-        return MemberState(to) in MEMBER_TRANSITIONS[MemberState(self.state)]
+    TRANSITIONS = MEMBER_TRANSITIONS
 
     @property
     def role_label(self):

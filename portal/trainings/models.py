@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.capacity import WAIT_TRANSITIONS, WaitState  # noqa: F401  (waiting lists' states: capacity.py)
 from portal.clock import aware, utcnow
 from portal.extensions import db
+from portal.web import StateMachine
 
 PROGRAMMES = {
     "leap": _l("LEAP: labour rights and paralegal help"),
@@ -81,7 +82,10 @@ class SessionState(StrEnum):
     CANCELLED = "cancelled"
 
 
-class TrainingSession(db.Model):
+SESSION_TRANSITIONS = {SessionState.SCHEDULED: {SessionState.CANCELLED}, SessionState.CANCELLED: set()}
+
+
+class TrainingSession(StateMachine, db.Model):
     __tablename__ = "training_sessions"
     __table_args__ = (
         # The seat count can never pass the capacity, whatever the code above it does.
@@ -111,6 +115,7 @@ class TrainingSession(db.Model):
 
     course = relationship("Course", lazy="joined")
     organisation = relationship("Organisation", lazy="joined")
+    TRANSITIONS = SESSION_TRANSITIONS
 
     @property
     def seats_left(self) -> int:
@@ -127,6 +132,11 @@ class TrainingSession(db.Model):
     @property
     def open_for_booking(self) -> bool:
         return self.state == SessionState.SCHEDULED and not self.is_past and not self.deadline_passed
+
+    @property
+    def can_change(self) -> bool:
+        """Staff may still change or cancel it: not cancelled, not begun."""
+        return self.can(SessionState.CANCELLED) and not self.is_past
 
 
 class BookingState(StrEnum):
@@ -156,7 +166,7 @@ BOOKING_LABELS = {
 }
 
 
-class Booking(db.Model):
+class Booking(StateMachine, db.Model):
     __tablename__ = "bookings"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,8 +183,13 @@ class Booking(db.Model):
     session = relationship("TrainingSession", lazy="joined")
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
-    def can(self, to: BookingState) -> bool:
-        return BookingState(to) in BOOKING_TRANSITIONS[BookingState(self.state)]
+    TRANSITIONS = BOOKING_TRANSITIONS
+
+    @property
+    def can_cancel(self) -> bool:
+        """She (or her leader, or staff) may still give the place back: booked, and the session not begun.
+        After the booking deadline that is a release ("my day off was cancelled"), with no mark."""
+        return self.can(BookingState.CANCELLED) and not self.session.is_past
 
     @property
     def label(self):
@@ -185,7 +200,7 @@ class Booking(db.Model):
         return self.state in HOLDS_SEAT
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(StateMachine, db.Model):
     __tablename__ = "waitlist"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,8 +214,7 @@ class WaitlistEntry(db.Model):
     session = relationship("TrainingSession", lazy="joined")
     user = relationship("User", lazy="joined")
 
-    def can(self, to: WaitState) -> bool:
-        return WaitState(to) in WAIT_TRANSITIONS[WaitState(self.state)]
+    TRANSITIONS = WAIT_TRANSITIONS
 
 
 class OutreachState(StrEnum):
@@ -241,7 +255,7 @@ DECLINE_REASON_LABELS = {
 }
 
 
-class OutreachRequest(db.Model):
+class OutreachRequest(StateMachine, db.Model):
     """A leader asks for a training at her organisation's Sunday spot."""
     __tablename__ = "outreach_requests"
     __table_args__ = (CheckConstraint("expected > 0", name="expected"),)
@@ -270,8 +284,7 @@ class OutreachRequest(db.Model):
     def sundays(self) -> list[date]:
         return [d for d in (self.sunday_1, self.sunday_2, self.sunday_3) if d is not None]
 
-    def can(self, to: OutreachState) -> bool:
-        return OutreachState(to) in OUTREACH_TRANSITIONS[OutreachState(self.state)]
+    TRANSITIONS = OUTREACH_TRANSITIONS
 
     @property
     def label(self):

@@ -32,7 +32,8 @@ def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, 
 
 
 def visible_sessions(user, programme="", language="", seats=False, q="", day=None):
-    """Upcoming sessions this person may see, filtered; outreach sessions only for their organisation.
+    """Upcoming sessions this person may see, filtered; outreach sessions only for their organisation (the
+    SQL twin of services.can_see_session).
 
     No join: the course's filters are subqueries, so that the database can walk the sessions in the order
     of the index on (state, starts_at) and stop after a page."""

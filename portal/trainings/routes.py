@@ -8,8 +8,8 @@ from sqlalchemy import select
 from portal.accounts import services as accounts
 from portal.accounts.models import CalendarFeed, User
 from portal.extensions import db
-from portal.organisations.models import Membership, MemberState, Organisation
-from portal.organisations.services import can_manage, is_active_member, memberships_for
+from portal.organisations.models import Membership, MemberState, Organisation, OrgState
+from portal.organisations.services import can_manage, memberships_for
 from portal.trainings import bp, calendar, queries, services, staff_bp
 from portal.trainings.forms import (
     AcceptOutreachForm, BookMembersForm, CatalogueFilterForm, CourseForm, DeclineOutreachForm, OutreachForm,
@@ -17,7 +17,7 @@ from portal.trainings.forms import (
 )
 from portal.trainings.materials.queries import for_course as materials_for_course
 from portal.trainings.models import (
-    Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry,
+    Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import (
     act, attempt, block_or_redirect, filters_from, get_or_404, paginate, redirect_to, render, render_form, require,
@@ -39,18 +39,10 @@ def catalogue():
                   titles=queries.titles([ts.course_id for ts in page.items], str(get_locale())))
 
 
-def _visible(ts: TrainingSession):
-    """Outreach sessions are for their organisation's members (and staff): others get 404."""
-    if ts.organisation_id is None:
-        return True
-    if not current_user.is_authenticated:
-        return False
-    return services.is_staff(current_user) or is_active_member(current_user.id, ts.organisation_id)
-
-
 def _session_or_404(session_id) -> TrainingSession:
+    """Outreach sessions are for their organisation's members (and staff): others get 404."""
     ts = get_or_404(TrainingSession, session_id)
-    if not _visible(ts):
+    if not services.can_see_session(current_user, ts):
         abort(404)
     return ts
 
@@ -71,12 +63,12 @@ def _session_context(ts):
                                                           Booking.user_id == current_user.id))
         entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.session_id == ts.id,
                                                               WaitlistEntry.user_id == current_user.id))
-        lead = [m for m in memberships_for(current_user) if m.is_manager and m.organisation.state == "approved"]
+        lead = [m for m in memberships_for(current_user) if m.is_manager and m.organisation.state == OrgState.APPROVED]
     members = {}
     for m in lead:
         members[m.organisation_id] = [x for x in _active_members(m.organisation_id) if x.user_id != current_user.id]
     return dict(ts=ts, booking=booking, entry=entry, materials=materials_for_course(ts.course_id),
-                position=services.position(entry) if entry and entry.state == "waiting" else None,
+                position=services.position(entry) if entry and entry.state == WaitState.WAITING else None,
                 waiting=queries.waiting_counts([ts.id]).get(ts.id, 0),
                 lead=lead, members=members, form=EmptyForm())
 
@@ -178,7 +170,7 @@ def mine():
                   org_bookings={oid: queries.org_bookings(oid) for oid in org_ids[:5]},
                   orgs={oid: db.session.get(Organisation, oid) for oid in org_ids[:5]}, form=EmptyForm(),
                   feed=db.session.get(CalendarFeed, current_user.id),
-                  outreach=any(m.organisation.state == "approved" for m in managed))
+                  outreach=any(m.organisation.state == OrgState.APPROVED for m in managed))
 
 
 # --- calendar ---
@@ -232,7 +224,7 @@ def feed(token):
 
 def _managed_orgs():
     return [m.organisation for m in memberships_for(current_user)
-            if m.is_manager and m.organisation.state == "approved"]
+            if m.is_manager and m.organisation.state == OrgState.APPROVED]
 
 
 @bp.get("/outreach")

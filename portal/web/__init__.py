@@ -35,6 +35,25 @@ class NotAllowed(DomainError):
     message = _l("You are not allowed to do that.")
 
 
+class StateChanged(DomainError):
+    message = _l("This was already changed. The page is now up to date.")
+
+
+class StateMachine:
+    """A model whose `state` moves only along `TRANSITIONS` (state -> the states it may go to), the one
+    place that says which changes are allowed. Services move it with `move()`; templates and services ask
+    `can()`. A state the table does not allow is refused as "already changed": someone got there first."""
+    TRANSITIONS = {}  # not annotated: SQLAlchemy would take an annotation for a column
+
+    def can(self, to) -> bool:
+        return to in self.TRANSITIONS[self.state]
+
+    def move(self, to) -> None:
+        if not self.can(to):
+            raise StateChanged()
+        self.state = to
+
+
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """The whole page, or only `block` of it when HTMX asks (same template, no copy). A block carries the
     request's messages inside its first element, so that every HTMX answer shows what happened where she

@@ -78,8 +78,13 @@ def init_app(app):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     from portal.accounts.roles import can
+    from portal.organisations.models import MemberRole, MemberState, OrgState
+    from portal.trainings.models import BookingState, OutreachState, SessionState, WaitState
     app.jinja_env.globals.update(
         can=can,
+        # States are compared with their enums (a typo is then an error, not a silent False).
+        OrgState=OrgState, MemberState=MemberState, MemberRole=MemberRole, SessionState=SessionState,
+        BookingState=BookingState, WaitState=WaitState, OutreachState=OutreachState,
         static_version=static_version,
         inline_css=lambda: Markup(stylesheet()[0]),
         format_date=format_date_named,

@@ -4,12 +4,12 @@ cancellation, attendance, outreach. Every change is one transaction with its aud
 One module a subject; seats are taken, freed and offered through portal/capacity.py (`places.SEATS`).
 Callers use `from portal.trainings import services` and the names below."""
 from portal.trainings.services.errors import (  # noqa: F401
-    AlreadyBooked, AlreadyWaiting, BelowTaken, BookingClosed, NotFullYet, NotRestricted, NotSundays, OfferGone,
-    OrgCapReached, PrerequisiteLoop, PrerequisiteMissing, SessionFull, SessionOver, StateChanged, TimeClash,
+    AlreadyBooked, AlreadyWaiting, BelowTaken, BookingClosed, ForAnotherOrganisation, NotFullYet, NotSundays,
+    OfferGone, OrgCapReached, PrerequisiteLoop, PrerequisiteMissing, SessionFull, SessionOver, StateChanged, TimeClash,
     TooLateToCancel,
 )
 from portal.trainings.services.access import (  # noqa: F401
-    can_act_on, can_book_for, is_staff,
+    can_act_on, can_book_for, can_see_session, is_staff, may_attend,
 )
 from portal.trainings.services.courses import (  # noqa: F401
     create_course, update_course,

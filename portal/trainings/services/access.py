@@ -6,6 +6,7 @@ from portal.accounts.roles import Power, can
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.organisations.services import can_manage, is_active_member
+from portal.trainings.models import TrainingSession
 
 # --- who may do what ---
 
@@ -37,3 +38,17 @@ def can_act_on(actor, person_id: int, org_id: int | None) -> bool:
         return False
     org = db.session.get(Organisation, org_id)
     return org is not None and can_manage(actor, org) and is_active_member(person_id, org_id)
+
+
+def may_attend(person_id: int, ts: TrainingSession) -> bool:
+    """An outreach session is for its organisation's accepted members; any other session, for anyone."""
+    return ts.organisation_id is None or is_active_member(person_id, ts.organisation_id)
+
+
+def can_see_session(user, ts: TrainingSession) -> bool:
+    """Who may see a session: everyone an open one; an outreach one, those who may attend it and staff.
+    Its SQL twin, for lists, is queries.visible_sessions."""
+    if ts.organisation_id is None:
+        return True
+    return getattr(user, "is_authenticated", False) and (is_staff(user) or may_attend(user.id, ts))
+

@@ -12,7 +12,7 @@ from portal.notifications.services import queue
 from portal.organisations.models import Organisation
 from portal.trainings.models import Booking, BookingState, TrainingSession
 from portal.trainings.services.access import can_act_on, can_book_for, is_staff
-from portal.trainings.services.errors import AlreadyBooked, SessionFull, StateChanged, TooLateToCancel
+from portal.trainings.services.errors import AlreadyBooked, SessionFull, TooLateToCancel
 from portal.trainings.services.places import SEATS
 from portal.trainings.services.rules import check_bookable, check_clash, check_prerequisites
 from portal.trainings.services.texts import _title, _when
@@ -36,9 +36,10 @@ def book(actor, ts: TrainingSession, person: User, org: Organisation | None = No
         raise SessionFull()
     take(SEATS, ts)
     if existing is None:
-        existing = Booking(session_id=ts.id, user_id=person.id)
+        existing = Booking(session_id=ts.id, user_id=person.id, state=BookingState.BOOKED)
         db.session.add(existing)
-    existing.state = BookingState.BOOKED
+    else:
+        existing.move(BookingState.BOOKED)
     existing.organisation_id = org.id if org else None
     existing.booked_by_id = actor.id
     db.session.flush()
@@ -76,11 +77,9 @@ def cancel_booking(actor, booking: Booking) -> Booking:
         raise NotAllowed()
     ts = lock(SEATS, booking.session_id)
     db.session.refresh(booking)
-    if booking.state != BookingState.BOOKED:
-        raise StateChanged()
-    if ts.is_past:
+    if booking.can(BookingState.CANCELLED) and ts.is_past:
         raise TooLateToCancel()
-    booking.state = BookingState.RELEASED if ts.deadline_passed else BookingState.CANCELLED
+    booking.move(BookingState.RELEASED if ts.deadline_passed else BookingState.CANCELLED)
     record(actor, f"booking.{booking.state}", booking, {"session_id": ts.id})
     free(SEATS, ts)
     db.session.commit()
@@ -93,9 +92,7 @@ def mark_attendance(staff, booking: Booking, present: bool) -> Booking:
     to = BookingState.ATTENDED if present else BookingState.NO_SHOW
     if booking.state == to:
         return booking
-    if not booking.can(to):
-        raise StateChanged()
-    booking.state = to
+    booking.move(to)
     record(staff, f"booking.{to}", booking, {"session_id": booking.session_id})
     db.session.commit()
     return booking
@@ -111,9 +108,12 @@ def add_walk_in(staff, ts: TrainingSession, person: User) -> Booking:
         raise AlreadyBooked()
     take(SEATS, ts)
     if existing is None:
-        existing = Booking(session_id=ts.id, user_id=person.id)
+        existing = Booking(session_id=ts.id, user_id=person.id, state=BookingState.ATTENDED)
         db.session.add(existing)
-    existing.state, existing.booked_by_id = BookingState.ATTENDED, staff.id
+    else:  # she had cancelled, and came after all: her place again (the seat was just taken), then here
+        existing.move(BookingState.BOOKED)
+        existing.move(BookingState.ATTENDED)
+    existing.booked_by_id = staff.id
     db.session.flush()
     record(staff, "booking.walk_in", existing, {"session_id": ts.id})
     db.session.commit()

@@ -1,7 +1,7 @@
 """What a person may be refused in the trainings, in her language."""
 from flask_babel import lazy_gettext as _l
 
-from portal.capacity import StateChanged  # noqa: F401  (the trainings' word for it too)
+from portal.web import StateChanged  # noqa: F401  (the trainings' word for it too)
 from portal.web import DomainError
 
 
@@ -25,7 +25,7 @@ class OrgCapReached(DomainError):
     message = _l("Your organisation has used all the places it may take in this training.")
 
 
-class NotRestricted(DomainError):
+class ForAnotherOrganisation(DomainError):
     message = _l("This training is only for another organisation.")
 
 

@@ -10,7 +10,7 @@ from portal.audit import record
 from portal.clock import HK, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
-from portal.organisations.models import Organisation
+from portal.organisations.models import Organisation, OrgState
 from portal.organisations.services import can_manage
 from portal.trainings.models import Course, DeclineReason, OutreachRequest, OutreachState, TrainingSession
 from portal.trainings.services.access import is_staff
@@ -21,7 +21,7 @@ from portal.web import NotAllowed
 
 
 def can_request_outreach(user, org: Organisation) -> bool:
-    return org.state == "approved" and can_manage(user, org)
+    return org.state == OrgState.APPROVED and can_manage(user, org)
 
 
 def request_outreach(actor, org: Organisation, programme: str, language: str, expected: int,

@@ -7,18 +7,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.organisations.services import is_active_member
 from portal.trainings.models import HOLDS_SEAT, Booking, BookingState, SessionState, TrainingSession
-from portal.trainings.services.errors import BookingClosed, NotRestricted, OrgCapReached, PrerequisiteMissing, TimeClash
+from portal.trainings.services.errors import BookingClosed, ForAnotherOrganisation, OrgCapReached, PrerequisiteMissing, TimeClash
+from portal.trainings.services.access import may_attend
 from portal.trainings.services.texts import _InLocale
 
 
 def check_bookable(ts, person, org, for_waitlist=False):
-    if ts.state != SessionState.SCHEDULED or ts.is_past or ts.deadline_passed:
+    if not ts.open_for_booking:
         raise BookingClosed()
-    if ts.organisation_id:  # an outreach session: for that organisation's members only
-        if not is_active_member(person.id, ts.organisation_id) or (org is not None and org.id != ts.organisation_id):
-            raise NotRestricted()
+    if not may_attend(person.id, ts) or (org is not None and ts.organisation_id not in (None, org.id)):
+        raise ForAnotherOrganisation()
     if org is not None and ts.per_org_cap and not for_waitlist:
         used = db.session.scalar(select(func.count()).select_from(Booking).where(
             Booking.session_id == ts.id, Booking.organisation_id == org.id, Booking.state.in_(HOLDS_SEAT)))

@@ -21,7 +21,7 @@ from portal.trainings.models import (
     WaitState,
 )
 from portal.trainings.services.access import is_staff
-from portal.trainings.services.errors import BelowTaken, SessionOver, StateChanged
+from portal.trainings.services.errors import BelowTaken, SessionOver
 from portal.trainings.services.places import SEATS
 from portal.trainings.services.texts import _title, _when, _where
 from portal.web import DomainError, NotAllowed
@@ -52,7 +52,7 @@ def update_session(staff, ts: TrainingSession, starts_at: datetime, ends_at: dat
     if not is_staff(staff):
         raise NotAllowed()
     ts = lock(SEATS, ts.id)
-    if ts.state != SessionState.SCHEDULED or ts.is_past:
+    if not ts.can_change:
         raise SessionOver()
     check_times(starts_at, ends_at, deadline)
     if capacity < ts.taken:
@@ -127,18 +127,16 @@ def cancel_session(staff, ts: TrainingSession) -> int:
     if not is_staff(staff):
         raise NotAllowed()
     ts = lock(SEATS, ts.id)
-    if ts.state == SessionState.CANCELLED:
-        raise StateChanged()
-    ts.state = SessionState.CANCELLED
+    ts.move(SessionState.CANCELLED)
     ts.version += 1
     told = 0
     for b in db.session.scalars(select(Booking).where(Booking.session_id == ts.id, Booking.state == BookingState.BOOKED)):
-        b.state = BookingState.CANCELLED
+        b.move(BookingState.CANCELLED)
         queue(b.user, "session_cancelled", course=_title(ts), when=_when(ts.starts_at))
         told += 1
     for w in db.session.scalars(select(WaitlistEntry).where(
             WaitlistEntry.session_id == ts.id, WaitlistEntry.state.in_([WaitState.WAITING, WaitState.OFFERED]))):
-        w.state = WaitState.LEFT
+        w.move(WaitState.LEFT)
         queue(w.user, "session_cancelled", course=_title(ts), when=_when(ts.starts_at))
         told += 1
     db.session.execute(update(TrainingSession).where(TrainingSession.id == ts.id).values(taken=0))

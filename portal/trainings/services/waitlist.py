@@ -12,7 +12,7 @@ from portal.notifications.services import queue
 from portal.organisations.models import Organisation
 from portal.trainings.models import HOLDS_SEAT, Booking, BookingState, TrainingSession, WaitlistEntry, WaitState
 from portal.trainings.services.access import can_act_on, can_book_for
-from portal.trainings.services.errors import AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone, StateChanged
+from portal.trainings.services.errors import AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone
 from portal.trainings.services.places import SEATS
 from portal.trainings.services.rules import check_bookable, check_clash, check_prerequisites
 from portal.trainings.services.texts import _title, _when
@@ -33,12 +33,14 @@ def join_waitlist(actor, ts: TrainingSession, person: User, org: Organisation | 
     check_prerequisites(ts, person)
     entry = db.session.scalar(select(WaitlistEntry).where(
         WaitlistEntry.session_id == ts.id, WaitlistEntry.user_id == person.id))
-    if entry is not None and entry.state in (WaitState.WAITING, WaitState.OFFERED):
-        raise AlreadyWaiting()
     if entry is None:
-        entry = WaitlistEntry(session_id=ts.id, user_id=person.id)
+        entry = WaitlistEntry(session_id=ts.id, user_id=person.id, state=WaitState.WAITING)
         db.session.add(entry)
-    entry.state, entry.joined_at, entry.offer_expires_at = WaitState.WAITING, utcnow(), None
+    elif entry.can(WaitState.WAITING):  # she left, or let an offer pass: back at the end of the line
+        entry.move(WaitState.WAITING)
+    else:
+        raise AlreadyWaiting()
+    entry.joined_at, entry.offer_expires_at = utcnow(), None
     entry.organisation_id = org.id if org else None
     db.session.flush()
     record(actor, "waitlist.joined", entry, {"session_id": ts.id})
@@ -51,10 +53,9 @@ def leave_waitlist(actor, entry: WaitlistEntry) -> WaitlistEntry:
         raise NotAllowed()
     ts = lock(SEATS, entry.session_id)
     db.session.refresh(entry)
-    if entry.state not in (WaitState.WAITING, WaitState.OFFERED):
-        raise StateChanged()
     held = entry.state == WaitState.OFFERED
-    entry.state, entry.offer_expires_at = WaitState.LEFT, None
+    entry.move(WaitState.LEFT)
+    entry.offer_expires_at = None
     record(actor, "waitlist.left", entry, {"session_id": ts.id})
     if held:
         free(SEATS, ts)
@@ -69,16 +70,19 @@ def accept_offer(actor, entry: WaitlistEntry) -> Booking:
     ts = lock(SEATS, entry.session_id)
     expire_offers(SEATS, ts)
     db.session.refresh(entry)
-    if entry.state != WaitState.OFFERED:
+    if not entry.can(WaitState.ACCEPTED):
         raise OfferGone()
     person = db.session.get(User, entry.user_id)
     check_clash(ts, person)
-    entry.state, entry.offer_expires_at = WaitState.ACCEPTED, None
+    entry.move(WaitState.ACCEPTED)
+    entry.offer_expires_at = None
     booking = db.session.scalar(select(Booking).where(Booking.session_id == ts.id, Booking.user_id == person.id))
     if booking is None:
-        booking = Booking(session_id=ts.id, user_id=person.id)
+        booking = Booking(session_id=ts.id, user_id=person.id, state=BookingState.BOOKED)
         db.session.add(booking)
-    booking.state, booking.organisation_id, booking.booked_by_id = BookingState.BOOKED, entry.organisation_id, actor.id
+    else:
+        booking.move(BookingState.BOOKED)
+    booking.organisation_id, booking.booked_by_id = entry.organisation_id, actor.id
     db.session.flush()
     record(actor, "waitlist.accepted", entry, {"session_id": ts.id, "booking_id": booking.id})
     queue(person, "booking_confirmed", course=_title(ts), when=_when(ts.starts_at))
