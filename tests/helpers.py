@@ -1,4 +1,9 @@
+import hashlib
 import re
+
+from sqlalchemy import text
+
+from portal.extensions import db
 
 from tests.factories import PASSWORD
 
@@ -22,3 +27,13 @@ def post(client, url, data=None, page=None, **kwargs):
     data = dict(data or {})
     data.setdefault("csrf_token", csrf_token(client, page or "/"))
     return client.post(url, data=data, **kwargs)
+
+
+def snapshot() -> str:
+    """A digest of every row of every table: equal before and after means nothing changed."""
+    digest = hashlib.sha256()
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(text(f"SELECT * FROM {table.name} ORDER BY 1")).all()
+        digest.update(f"{table.name}:{rows!r}".encode())
+    db.session.rollback()
+    return digest.hexdigest()

@@ -21,7 +21,7 @@ from tests.factories import (
     PDF_BYTES, MaterialFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory,
     future,
 )
-from tests.helpers import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in, snapshot
 
 ROLES = ("anonymous", "member", "other_leader", "leader", "staff")
 L = "login"
@@ -107,7 +107,7 @@ MATRIX = [
     Row("trainings.show", "GET", everyone(200), args=SESSION),
     Row("trainings.book", "POST", signed_in(303), args=SESSION),
     Row("trainings.join_waitlist", "POST", signed_in(303), args=SESSION),
-    Row("trainings.book_members", "POST", signed_in(303), args=SESSION,
+    Row("trainings.book_members", "POST", only(303, {"leader"}), args=SESSION,
         data=lambda w: {"organisation_id": w.org.id, "member": [w.member_m.user_id]}),
     Row("trainings.cancel", "POST", only(303, {"member", "leader", "staff"}), args=BOOKING),
     Row("trainings.leave", "POST", only(303, {"member", "staff"}), args=ENTRY),
@@ -191,17 +191,19 @@ class World:
 
 
 def check(client, row: Row, world: World, role: str):
+    """The row's request as the role: (the answer, whether the database is as it was before it)."""
     with client.application.test_request_context():
         url = url_for(row.endpoint, **row.args(world))
     if role != "anonymous":
         sign_in(client, world.users[role])
+    data = {"csrf_token": csrf_token(client, "/"), **row.data(world)} if row.method != "GET" else None
+    before = snapshot()
     if row.method == "GET":
         response = client.get(url, headers=row.headers)
     else:
-        data = {"csrf_token": csrf_token(client, "/"), **row.data(world)}
         response = client.open(url, method=row.method, data=data, headers=row.headers)
     response.close()
-    return response
+    return response, snapshot() == before
 
 
 CASES = [pytest.param(row, role, id=f"{row.endpoint}-{row.method}-{role}") for row in MATRIX for role in ROLES]
@@ -209,13 +211,15 @@ CASES = [pytest.param(row, role, id=f"{row.endpoint}-{row.method}-{role}") for r
 
 @pytest.mark.parametrize("row, role", CASES)
 def test_access(app, client, row, role):
-    response = check(client, row, World(), role)
+    response, unchanged = check(client, row, World(), role)
     want = row.expect[role]
     if want == L:
         assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login"), \
             (response.status_code, response.headers.get("Location"))
     else:
         assert response.status_code == want, response.get_data(as_text=True)[:300]
+    if want in (L, 403, 404):  # refused: and nothing changed
+        assert unchanged, f"{row.endpoint} {row.method} as {role} was refused but changed data"
 
 
 def test_every_endpoint_has_a_row(app):

@@ -26,7 +26,7 @@ from sqlalchemy import select, text
 
 from portal.extensions import db
 from tests.factories import PASSWORD
-from tests.helpers import sign_in
+from tests.helpers import sign_in, snapshot
 from tests.test_access import L, MATRIX, ROLES, World
 
 PAYLOADS = {
@@ -115,16 +115,6 @@ def parsed(html: str) -> FormParser:
 
 def forms_on(html: str) -> list[dict]:
     return parsed(html).forms
-
-
-def snapshot() -> str:
-    """A digest of every row of every table: equal before and after means nothing changed."""
-    digest = hashlib.sha256()
-    for table in db.metadata.sorted_tables:
-        rows = db.session.execute(text(f"SELECT * FROM {table.name} ORDER BY 1")).all()
-        digest.update(f"{table.name}:{rows!r}".encode())
-    db.session.rollback()
-    return digest.hexdigest()
 
 
 def pages_for(role: str, world: World, answers=(200,)) -> list[str]:

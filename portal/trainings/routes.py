@@ -20,7 +20,7 @@ from portal.trainings.models import (
     Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import (
-    act, attempt, block_or_redirect, filters_from, get_or_404, paginate, redirect_to, render, render_form, require,
+    act, attempt, block_or_redirect, filters_from, get_or_404, id_from, paginate, redirect_to, render, render_form, require,
 )
 from portal.web.forms import EmptyForm
 
@@ -104,14 +104,17 @@ def join_waitlist(session_id):
 @login_required
 def book_members(session_id):
     ts = _session_or_404(session_id)
+    managed = [m for m in memberships_for(current_user) if m.is_manager]
+    asked_id = id_from(request.form.get("organisation_id"))
+    asked = db.session.get(Organisation, asked_id) if asked_id else None
+    # Only a leader or co-leader books others, and only her organisation's members: anyone else is refused.
+    require(bool(managed) and (asked is None or can_manage(current_user, asked)))
     form = BookMembersForm()
-    form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in memberships_for(current_user)
-                                    if m.is_manager]
+    form.organisation_id.choices = [(m.organisation_id, m.organisation.name) for m in managed]
     if not form.validate_on_submit():
         flash(_("Choose your organisation and at least one member."), "error")
         return redirect_to(url_for("trainings.show", session_id=session_id))
     org = db.session.get(Organisation, form.organisation_id.data)
-    require(org is not None and can_manage(current_user, org))
     chosen = {int(v) for v in request.form.getlist("member") if v.isdigit()}
     allowed = {m.user_id for m in _active_members(org.id)}
     people = [db.session.get(User, i) for i in sorted(chosen & allowed)]

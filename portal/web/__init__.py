@@ -188,6 +188,12 @@ class DatabaseInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def id_from(raw) -> int | None:
+    """An id sent in a form, or None when it is none (or beyond what the database can hold: see DatabaseInt)."""
+    raw = str(raw or "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+
+
 def paginate(select, per_page: int | None = None):
     """A page of a select(Model), or of a query object that pages itself (one with a `paginate(page,
     per_page)` method, such as the trainings catalogue, whose order the database reads in two parts).
