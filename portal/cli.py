@@ -6,7 +6,9 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.accounts.models import MissionRole
 from portal.extensions import db
+from portal.languages import LANGUAGES
 
 # Periodic jobs run by the worker after each sending of the outbox. Later features
 # add theirs here: a callable that returns a line saying what it did (or None).
@@ -31,8 +33,8 @@ def init_app(app):
 @click.option("--name", prompt=True)
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
-@click.option("--role", type=click.Choice(["staff", "caseworker", "supervisor", "admin"]), default="staff")
-@click.option("--locale", type=click.Choice(["en", "fil", "id"]), default="en")
+@click.option("--role", type=click.Choice([r.value for r in MissionRole]), default=MissionRole.STAFF.value)
+@click.option("--locale", type=click.Choice(list(LANGUAGES)), default="en")
 @click.password_option()
 def create_staff(name, email, phone, role, locale, password):
     """Create a Mission staff account (never possible by self-registration)."""

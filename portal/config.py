@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from portal.files import private_dir, write_once
+from portal.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -36,7 +37,7 @@ class Config:
     SITE_TITLE = "Portal"  # neutral: the browser tab must not say what the page is about
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    LANGUAGES = {"en": "English", "fil": "Filipino", "id": "Bahasa Indonesia"}
+    LANGUAGES = LANGUAGES  # portal/languages.py
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Hong_Kong"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")

@@ -3,10 +3,10 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.accounts import services
+from portal.languages import LANGUAGES
 from portal.web import DomainError
 from portal.web.forms import Form, choices
 
-LANGUAGES = [("en", "English"), ("fil", "Filipino"), ("id", "Bahasa Indonesia")]
 REQUIRED = _l("Please fill this in.")
 
 

@@ -14,6 +14,11 @@ from portal.web.forms import EmptyForm
 LANG_COOKIE = "lang"
 
 
+def _language_cookie(response, locale: str) -> None:
+    """The language chosen on this browser, for pages before she signs in (a year)."""
+    response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="Lax", httponly=True)
+
+
 def _next_url(form_next: str | None = None) -> str:
     target = form_next or request.args.get("next")
     return target if is_safe_next(target) else url_for("main.home")
@@ -30,7 +35,7 @@ def _signed_in(user, response):
     if remembered_before and not user.sign_in.remember:
         session["_remember"] = "clear"  # Flask-Login deletes the earlier remember cookie
     session["_fresh"] = True
-    response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True)
+    _language_cookie(response, user.locale)
     return remember_device(response, user.id)
 
 
@@ -170,7 +175,7 @@ def set_language():
         return redirect(_next_url(form.next.data), 303)
     locale = services.set_language(current_user, form.locale.data)
     response = redirect(_next_url(form.next.data), 303)
-    response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="Lax", httponly=True)
+    _language_cookie(response, locale)
     return response
 
 

@@ -5,10 +5,10 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
-from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, func
+from sqlalchemy import DDL, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.clock import utcnow
+from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.web import StateMachine
 
@@ -141,8 +141,8 @@ class Organisation(StateMachine, db.Model):
     reject_note: Mapped[str | None] = mapped_column(String(500))
     join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     created_by = relationship("User", lazy="joined")
@@ -165,7 +165,7 @@ class Organisation(StateMachine, db.Model):
         return REJECT_REASON_LABELS.get(self.reject_reason) if self.reject_reason else None
 
 
-# Staff search organisations by any part of the name (`lower(name) LIKE '%term%'`, portal/staff/services.py)
+# Staff search organisations by any part of the name (`lower(name) LIKE '%term%'`, portal/staff/queries.py)
 # and registration refuses a name already taken (`lower(name) = …`). On PostgreSQL a trigram index serves
 # the search (and, from PostgreSQL 14, the equality); pg_trgm is a trusted extension that a role with CREATE
 # on the database may make (migration 0007 falls back to an ordinary index, with a warning, where it cannot).
@@ -184,7 +184,7 @@ class Membership(StateMachine, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=MemberRole.MEMBER)
     state: Mapped[str] = mapped_column(String(20), default=MemberState.PENDING)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation = relationship("Organisation", back_populates="memberships", lazy="joined")
     user = relationship("User", back_populates="memberships", lazy="joined")

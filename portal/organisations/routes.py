@@ -139,8 +139,6 @@ def set_role(org_id, membership_id):
     return _members_answer(m.organisation)
 
 
-
-
 MEMBERS_PER_PAGE = 50
 
 

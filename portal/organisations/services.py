@@ -8,15 +8,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import throttle
+from portal import audit, throttle
 from portal.accounts.models import User
-from portal.accounts.roles import Power, can
-from portal import audit
 from portal.audit import record
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.memo import remembered
 from portal.notifications.services import queue
+from portal.organisations.access import (  # noqa: F401  (services.can_* are asked by routes too)
+    can_decide, can_manage, can_see_inside, can_view, is_active_member, is_leader, membership_of,
+)
 from portal.organisations.models import (
     REJECT_REASON_LABELS, MemberRole, Membership, MemberState, Organisation, OrgState, RejectReason,
 )
@@ -55,57 +55,6 @@ class MembershipChanged(DomainError):
 
 class LastLeader(DomainError):
     message = _l("The leader cannot be removed. Make another member leader first.")
-
-
-# --- who may do what (used by routes and templates alike) ---
-
-def membership_of(user, org: Organisation) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return _membership(user.id, org.id)
-
-
-def is_active_member(user_id: int, org_id: int) -> bool:
-    """An accepted member (any role) of the organisation: who may see and book its outreach sessions."""
-    m = _membership(user_id, org_id)
-    return m is not None and m.state == MemberState.ACTIVE
-
-
-def _membership(user_id: int, org_id: int) -> Membership | None:
-    # Only the membership row: its organisation and person are already in the session (asked for by the
-    # caller, and the signed-in user), so joining them in again (with the organisation's registrant) for
-    # each permission check was wasted work.
-    # Asked up to four times by one page (see, manage, lead): once per request, forgotten at any write.
-    return remembered(("membership", user_id, org_id), lambda: db.session.scalar(select(Membership).where(
-        Membership.organisation_id == org_id, Membership.user_id == user_id)
-        .options(lazyload(Membership.organisation), lazyload(Membership.user))))
-
-
-def can_view(user, org: Organisation) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return can(user, Power.SEE_ORGANISATIONS) or is_active_member(user.id, org.id)
-
-
-def can_manage(user, org: Organisation) -> bool:
-    """Leader or co-leader: accept and remove members, see and rotate the code, edit the profile."""
-    m = membership_of(user, org)
-    return m is not None and m.is_manager
-
-
-def can_see_inside(user, org: Organisation) -> bool:
-    """Its leader or co-leader, and Mission staff: the members, the contact, why it was not approved, a new
-    name that waits."""
-    return can_manage(user, org) or can(user, Power.SEE_ORGANISATIONS)
-
-
-def is_leader(user, org: Organisation) -> bool:
-    m = membership_of(user, org)
-    return m is not None and m.state == MemberState.ACTIVE and m.role == MemberRole.LEADER
-
-
-def can_decide(user) -> bool:
-    return can(user, Power.DECIDE_ORGANISATIONS)
 
 
 # --- registration and approval ---

@@ -3,7 +3,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from portal.organisations.models import COMMUNITIES, ORG_STATE_LABELS
-from portal.staff.services import RENAMED
+from portal.staff.queries import RENAMED
 from portal.web.forms import Form, choices
 
 

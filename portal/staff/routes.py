@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.organisations import services as orgs
 from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
-from portal.staff import bp, services
+from portal.staff import bp, queries
 from portal.staff.forms import QueueFilterForm
 from portal.web import (
     act, block_or_redirect, filters_from, get_or_404, is_safe_next, paginate, render, require,
@@ -22,13 +22,13 @@ def staff_only():
 
 @bp.get("/")
 def dashboard():
-    return render("staff/dashboard.html", counts=services.counts_by_state())
+    return render("staff/dashboard.html", counts=queries.counts_by_state())
 
 
 @bp.get("/organisations")
 def queue():
     filters, used = filters_from(QueueFilterForm)
-    page = paginate(services.queue_query(used.state.data or "pending", used.community.data or "", used.q.data or ""))
+    page = paginate(queries.queue_query(used.state.data or "pending", used.community.data or "", used.q.data or ""))
     return render("staff/queue.html", "results", filters=filters, page=page, reject_reasons=_reasons)
 
 
@@ -77,8 +77,6 @@ def reject_name(org_id):
 def _reasons():
     """The reasons to choose from, in the reader's language, made once per page."""
     return [(value, str(label)) for value, label in REJECT_REASON_LABELS.items()]
-
-
 
 
 def _row_answer(org):

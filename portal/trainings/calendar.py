@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from portal.clock import aware, utcnow
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.trainings.models import Booking, BookingState, SessionState, TrainingSession
 
@@ -26,7 +26,7 @@ def _event(booking: Booking) -> Event:
     ts = booking.session
     cancelled = ts.state == SessionState.CANCELLED or not booking.active
     return Event.new(
-        uid=f"booking-{booking.id}@mission-portal", stamp=utcnow(), start=aware(ts.starts_at), end=aware(ts.ends_at),
+        uid=f"booking-{booking.id}@mission-portal", stamp=utcnow(), start=ts.starts_at, end=ts.ends_at,
         summary=ts.course.title, location=ts.venue or _("Your organisation's meeting place"),
         url=url_for("trainings.show", session_id=ts.id, _external=True),
         status="CANCELLED" if cancelled else "CONFIRMED", sequence=ts.version)

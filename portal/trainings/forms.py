@@ -5,7 +5,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts.forms import REQUIRED
-from portal.clock import HK, aware
+from portal.clock import HK
+from portal.languages import LANGUAGES
 from portal.trainings.models import DECLINE_REASON_LABELS, DELIVERY_LANGUAGES, PROGRAMMES
 from portal.web.forms import Form, MultiCheckboxField, choices
 
@@ -32,17 +33,11 @@ class CourseForm(Form):
     programme = SelectField(_l("Programme"), choices=choices(PROGRAMMES), validators=[InputRequired(REQUIRED)])
     language = SelectField(_l("Language of the training"), choices=choices(DELIVERY_LANGUAGES),
                            validators=[InputRequired(REQUIRED)])
-    title_en = StringField(_l("Title in English"), validators=[InputRequired(REQUIRED), Length(max=200, message=MAX_TEXT)])
-    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=4000, message=MAX_TEXT)])
-    title_fil = StringField(_l("Title in Filipino"), validators=[Optional(), Length(max=200, message=MAX_TEXT)])
-    description_fil = TextAreaField(_l("Description in Filipino"), validators=[Optional(), Length(max=4000, message=MAX_TEXT)])
-    title_id = StringField(_l("Title in Bahasa Indonesia"), validators=[Optional(), Length(max=200, message=MAX_TEXT)])
-    description_id = TextAreaField(_l("Description in Bahasa Indonesia"),
-                                   validators=[Optional(), Length(max=4000, message=MAX_TEXT)])
+    # title_<code> and description_<code> for each language of portal/languages.py: added below the class.
     prerequisites = MultiCheckboxField(_l("To be done first (optional)"), coerce=int, validators=[Optional()])
 
     def texts(self) -> dict:
-        return {loc: (self[f"title_{loc}"].data, self[f"description_{loc}"].data) for loc in ("en", "fil", "id")}
+        return {loc: (self[f"title_{loc}"].data, self[f"description_{loc}"].data) for loc in LANGUAGES}
 
     @classmethod
     def of(cls, course):
@@ -52,6 +47,14 @@ class CourseForm(Form):
         for t in course.texts:
             data[f"title_{t.locale}"], data[f"description_{t.locale}"] = t.title, t.description
         return cls(**data)
+
+
+for _code, _name in LANGUAGES.items():  # English is the one every course has
+    setattr(CourseForm, f"title_{_code}", StringField(
+        _l("Title in %(language)s", language=_name),
+        validators=[InputRequired(REQUIRED) if _code == "en" else Optional(), Length(max=200, message=MAX_TEXT)]))
+    setattr(CourseForm, f"description_{_code}", TextAreaField(
+        _l("Description in %(language)s", language=_name), validators=[Optional(), Length(max=4000, message=MAX_TEXT)]))
 
 
 class SessionForm(Form):
@@ -68,9 +71,14 @@ class SessionForm(Form):
     per_org_cap = IntegerField(_l("Places per organisation (optional)"), validators=[
         Optional(), NumberRange(min=1, max=1000, message=_l("Write a number from 1 to 1000."))])
 
-    def times(self):
+    def when(self):
+        """Start and end, read in Hong Kong time, as UTC."""
         starts = datetime.combine(self.date.data, self.start.data, HK).astimezone(timezone.utc)
         ends = datetime.combine(self.date.data, self.end.data, HK).astimezone(timezone.utc)
+        return starts, ends
+
+    def times(self):
+        starts, ends = self.when()
         return starts, ends, starts - timedelta(days=self.deadline_days.data)
 
     def validate_end(self, field):
@@ -89,8 +97,8 @@ class SessionEditForm(SessionForm):
     @classmethod
     def of(cls, ts):
         """Filled from the session (for the page; a POST reads the form)."""
-        starts, ends = aware(ts.starts_at).astimezone(HK), aware(ts.ends_at).astimezone(HK)
-        days = max(0, min(60, (starts - aware(ts.deadline)).days))
+        starts, ends = ts.starts_at.astimezone(HK), ts.ends_at.astimezone(HK)
+        days = max(0, min(60, (starts - ts.deadline).days))
         return cls(date=starts.date(), start=starts.time(), end=ends.time(), venue=ts.venue,
                    capacity=ts.capacity, deadline_days=days, per_org_cap=ts.per_org_cap)
 
@@ -114,26 +122,15 @@ class OutreachForm(Form):
                          validators=[Optional(), Length(max=1000, message=MAX_TEXT)])
 
 
-class AcceptOutreachForm(Form):
-    course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired(REQUIRED)])
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
-    start = TimeField(_l("Starts at (Hong Kong time)"), validators=[InputRequired(_l("Choose a time."))])
-    end = TimeField(_l("Ends at (Hong Kong time)"), validators=[InputRequired(_l("Choose a time."))])
-    capacity = IntegerField(_l("Places"), validators=[
-        InputRequired(_l("Write a number.")), NumberRange(min=1, max=1000, message=_l("Write a number from 1 to 1000."))])
-    venue = StringField(_l("Venue (leave empty: at the organisation's own meeting place)"),
-                        validators=[Optional(), Length(max=200, message=MAX_TEXT)])
-
-    validate_end = SessionForm.validate_end
+class AcceptOutreachForm(SessionForm):
+    """A session at the organisation's place: the fields of a new session, without a booking deadline or a
+    cap per organisation (it is for one organisation), on a day after today."""
+    deadline_days = None
+    per_org_cap = None
 
     def validate_date(self, field):
         if field.data and field.data <= datetime.now(HK).date():
             raise ValidationError(_l("Choose a date after today."))
-
-    def times(self):
-        starts = datetime.combine(self.date.data, self.start.data, HK).astimezone(timezone.utc)
-        ends = datetime.combine(self.date.data, self.end.data, HK).astimezone(timezone.utc)
-        return starts, ends
 
 
 class DeclineOutreachForm(Form):

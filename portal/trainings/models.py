@@ -7,12 +7,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 from sqlalchemy import (
-    CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.capacity import WAIT_TRANSITIONS, WaitState  # noqa: F401  (waiting lists' states: capacity.py)
-from portal.clock import aware, utcnow
+from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.web import StateMachine
 
@@ -48,7 +48,7 @@ class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme: Mapped[str] = mapped_column(String(10), index=True)
     language: Mapped[str] = mapped_column(String(10))  # language of delivery
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     texts = relationship("CourseText", lazy="selectin", cascade="all, delete-orphan")
     prerequisites = relationship("Course", secondary=course_prerequisites,
@@ -97,9 +97,9 @@ class TrainingSession(StateMachine, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(String(200), default="")  # empty: at the organisation's meeting place
     capacity: Mapped[int] = mapped_column(Integer)
     # Seats taken: bookings plus offers that hold a seat. Changed only by conditional updates.
@@ -107,9 +107,9 @@ class TrainingSession(StateMachine, db.Model):
     per_org_cap: Mapped[int | None] = mapped_column(Integer)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(20), default=SessionState.SCHEDULED, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the reminder goes out: the Friday before a Sunday session, else two days before.
-    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Goes up with each change of time, place or state: calendars take a changed event by its SEQUENCE.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -123,11 +123,11 @@ class TrainingSession(StateMachine, db.Model):
 
     @property
     def is_past(self) -> bool:
-        return aware(self.starts_at) <= utcnow()
+        return self.starts_at <= utcnow()
 
     @property
     def deadline_passed(self) -> bool:
-        return aware(self.deadline) < utcnow()
+        return self.deadline < utcnow()
 
     @property
     def open_for_booking(self) -> bool:
@@ -176,9 +176,9 @@ class Booking(StateMachine, db.Model):
                                                         index=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(20), default=BookingState.BOOKED, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session = relationship("TrainingSession", lazy="joined")
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
@@ -208,8 +208,8 @@ class WaitlistEntry(StateMachine, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(20), default=WaitState.WAITING, index=True)
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    offer_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     session = relationship("TrainingSession", lazy="joined")
     user = relationship("User", lazy="joined")
@@ -273,8 +273,8 @@ class OutreachRequest(StateMachine, db.Model):
     decline_reason: Mapped[str | None] = mapped_column(String(20))
     decline_note: Mapped[str | None] = mapped_column(String(500))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     organisation = relationship("Organisation", lazy="joined")

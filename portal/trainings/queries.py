@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, exists, false, func, not_, or_, select, union_all
 from sqlalchemy.orm import lazyload, selectinload
 
 from portal.accounts.roles import Power, can
-from portal.clock import HK, aware, utcnow
+from portal.clock import HK, utcnow
 from portal.extensions import db
+from portal.hooks import SlicedPagination
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.trainings.models import (
     HOLDS_SEAT, Booking, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState, best_text,
 )
+from portal.web import contains
 
 SUNDAYS_AHEAD = 4
 
@@ -60,10 +61,8 @@ def visible_sessions(user, programme="", language="", seats=False, q="", day=Non
     if seats:
         query = query.where(TrainingSession.taken < TrainingSession.capacity)
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(exists(select(CourseText.id).where(
-            CourseText.course_id == TrainingSession.course_id,
-            func.lower(CourseText.title).like(f"%{escaped}%", escape="\\"))))
+            CourseText.course_id == TrainingSession.course_id, contains(CourseText.title, q))))
     return query
 
 
@@ -113,26 +112,18 @@ class Catalogue:
         parts = union_all(select(first.subquery()), select(rest.subquery()))
         sessions = db.session.scalars(select(TrainingSession).from_statement(parts).options(*CARD_OPTIONS)).all()
         # A UNION ALL promises no order: put them back in the catalogue's.
-        return sorted(sessions, key=lambda ts: (not self._on_a_sunday(aware(ts.starts_at)), aware(ts.starts_at),
+        return sorted(sessions, key=lambda ts: (not self._on_a_sunday(ts.starts_at), ts.starts_at,
                                                 ts.id))
 
     def _on_a_sunday(self, starts_at: datetime) -> bool:
         return any(a <= starts_at < b for a, b in self.ranges)
 
-    def paginate(self, page: int, per_page: int) -> "CataloguePage":
-        return CataloguePage(page=page, per_page=per_page, error_out=False, catalogue=self)
+    def paginate(self, page: int, per_page: int) -> SlicedPagination:
+        return SlicedPagination(page=page, per_page=per_page, error_out=False, fetch=self._fetch)
 
-
-class CataloguePage(Pagination):
-    """Flask-SQLAlchemy's pagination (page.items, .pages, .has_next, …) over a Catalogue."""
-
-    def _query_items(self) -> list:
-        catalogue = self._query_args["catalogue"]
-        self._total, on_sundays = catalogue.counts()
-        return catalogue.slice(self._query_offset, self.per_page, on_sundays)
-
-    def _query_count(self) -> int:
-        return self._total
+    def _fetch(self, offset: int, limit: int) -> tuple[list, int]:
+        total, on_sundays = self.counts()
+        return self.slice(offset, limit, on_sundays), total
 
 
 def catalogue(user, **filters) -> Catalogue:

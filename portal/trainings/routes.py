@@ -9,7 +9,8 @@ from portal.accounts import services as accounts
 from portal.accounts.models import CalendarFeed, User
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation, OrgState
-from portal.organisations.services import can_manage, memberships_for
+from portal.organisations.access import can_manage
+from portal.organisations.services import memberships_for
 from portal.trainings import bp, calendar, queries, services, staff_bp
 from portal.trainings.forms import (
     AcceptOutreachForm, BookMembersForm, CatalogueFilterForm, CourseForm, DeclineOutreachForm, OutreachForm,
@@ -77,8 +78,6 @@ def _active_members(org_id):
     return db.session.scalars(select(Membership).where(
         Membership.organisation_id == org_id, Membership.state == MemberState.ACTIVE)
         .order_by(Membership.id)).all()
-
-
 
 
 @bp.post("/<int:session_id>/book")
@@ -442,7 +441,7 @@ def accept_outreach(request_id):
     form = context["accept"]
     if not form.validate_on_submit():
         return render("trainings/staff_outreach_request.html", "accept_form", status=422, **context)
-    starts, ends = form.times()
+    starts, ends = form.when()
     if act(services.accept_outreach, current_user, req, db.session.get(Course, form.course_id.data), starts, ends,
            form.capacity.data, form.venue.data,
            done=_("The session was created for this organisation and the leader was told.")):

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
+from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
@@ -76,6 +77,12 @@ _START_TAG = re.compile(r"""<[a-zA-Z][^\s/>]*(?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"
 def _inside_first_element(html: str, inner: str) -> str:
     tag = _START_TAG.search(html)
     return html[:tag.end()] + inner + html[tag.end():] if tag else inner + html
+
+
+def contains(column, text: str):
+    """`column` holds `text` anywhere, whatever the case; LIKE's wildcards in `text` are taken as typed."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
 def block_or_redirect(url: str, template: str, block: str, context: Callable[[], dict]):

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from flask_babel import format_decimal, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.clock import utcnow
+from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 
 # What may be uploaded, told by the file's content (never by its name): the extension given to the
@@ -42,8 +42,8 @@ class Material(db.Model):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), index=True)
     # Unpublished: staff only, while the versions are being put together.
     published: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     versions = relationship("MaterialVersion", lazy="selectin", cascade="all, delete-orphan",
                             order_by="MaterialVersion.language", back_populates="material")
@@ -91,8 +91,8 @@ class MaterialVersion(db.Model):
     sha256: Mapped[str | None] = mapped_column(String(64))
     url: Mapped[str | None] = mapped_column(String(500))  # an external link, https only
     text: Mapped[str] = mapped_column(Text, default="")   # plain text or Markdown, shown first
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     material = relationship("Material", back_populates="versions")
 

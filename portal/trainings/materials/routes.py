@@ -24,7 +24,7 @@ def index():
     page = paginate(queries.library(programme=used.programme.data or "", language=used.language.data or ""),
                     per_page=20)
     return render("trainings/materials/index.html", "results", filters=filters, page=page,
-                  can_manage=services.can_manage(current_user))
+                  can_manage_library=services.can_manage_library(current_user))
 
 
 def _material_or_404(material_id) -> Material:
@@ -40,7 +40,7 @@ def show(material_id):
     text = material.text_version(request.args.get("lang"))
     return render("trainings/materials/show.html", material=material, text=text,
                   body=services.render_text(text.text) if text else None,
-                  can_manage=services.can_manage(current_user))
+                  can_manage_library=services.can_manage_library(current_user))
 
 
 @bp.get("/files/<int:version_id>")
@@ -65,7 +65,7 @@ def download(version_id):
 @staff_bp.before_request
 @login_required
 def staff_only():
-    require(services.can_manage(current_user))
+    require(services.can_manage_library(current_user))
 
 
 @staff_bp.get("/")

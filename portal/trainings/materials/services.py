@@ -80,13 +80,13 @@ class TextTooLong(DomainError):
 
 # --- who may do what ---
 
-def can_manage(user) -> bool:
+def can_manage_library(user) -> bool:
     return can(user, Power.MANAGE_MATERIALS)
 
 
 def can_view(user, material: Material) -> bool:
     """Published materials are for everyone, signed in or not; the others for staff only."""
-    return material.published or can_manage(user)
+    return material.published or can_manage_library(user)
 
 
 # --- text versions: Markdown rendered safely ---
@@ -224,7 +224,7 @@ def _check_fields(programme: str, course_id: int | None):
 
 def create_material(staff, title: str, programme: str, course_id: int | None = None, summary: str = "",
                     published: bool = True) -> Material:
-    if not can_manage(staff):
+    if not can_manage_library(staff):
         raise NotAllowed()
     _check_fields(programme, course_id)
     material = Material(title=title.strip(), programme=programme, course_id=course_id,
@@ -239,7 +239,7 @@ def create_material(staff, title: str, programme: str, course_id: int | None = N
 
 def update_material(staff, material: Material, title: str, programme: str, course_id: int | None = None,
                     summary: str = "", published: bool = True) -> Material:
-    if not can_manage(staff):
+    if not can_manage_library(staff):
         raise NotAllowed()
     _check_fields(programme, course_id)
     material.title, material.programme, material.course_id = title.strip(), programme, course_id
@@ -253,7 +253,7 @@ def update_material(staff, material: Material, title: str, programme: str, cours
 
 def delete_material(staff, material: Material) -> None:
     """The material, its versions and their files are gone; the audit row stays."""
-    if not can_manage(staff):
+    if not can_manage_library(staff):
         raise NotAllowed()
     names = [v.storage_name for v in material.versions if v.storage_name]
     record(staff, "material.deleted", material, {"versions": len(material.versions)})
@@ -311,7 +311,7 @@ def _has(upload) -> bool:
 def add_version(staff, material: Material, language: str, title: str = "", upload=None, url: str = "",
                 text: str = "") -> MaterialVersion:
     """A new language version: a file, a link or a text (or several). Nothing changes if refused."""
-    if not can_manage(staff):
+    if not can_manage_library(staff):
         raise NotAllowed()
     url, text = _check_version(language, url, text)
     if not (_has(upload) or url or text):
@@ -336,7 +336,7 @@ def add_version(staff, material: Material, language: str, title: str = "", uploa
 def update_version(staff, version: MaterialVersion, title: str = "", upload=None, url: str = "",
                    text: str = "", remove_file: bool = False) -> MaterialVersion:
     """Change a version's title, link or text; replace its file with `upload`, or remove the file."""
-    if not can_manage(staff):
+    if not can_manage_library(staff):
         raise NotAllowed()
     url, text = _check_version(version.language, url, text)
     keeps_file = _has(upload) or (version.has_file and not remove_file)
@@ -362,7 +362,7 @@ def update_version(staff, version: MaterialVersion, title: str = "", upload=None
 
 
 def delete_version(staff, version: MaterialVersion) -> None:
-    if not can_manage(staff):
+    if not can_manage_library(staff):
         raise NotAllowed()
     name = version.storage_name
     record(staff, "material_version.removed", version, {"material_id": version.material_id,

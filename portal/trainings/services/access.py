@@ -5,7 +5,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Power, can
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.organisations.services import can_manage, is_active_member
+from portal.organisations.access import can_manage, is_active_member
 from portal.trainings.models import TrainingSession
 
 # --- who may do what ---

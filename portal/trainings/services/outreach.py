@@ -11,7 +11,7 @@ from portal.clock import HK, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.organisations.models import Organisation, OrgState
-from portal.organisations.services import can_manage
+from portal.organisations.access import can_manage
 from portal.trainings.models import Course, DeclineReason, OutreachRequest, OutreachState, TrainingSession
 from portal.trainings.services.access import is_staff
 from portal.trainings.services.errors import NotSundays, StateChanged

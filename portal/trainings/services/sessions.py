@@ -58,10 +58,10 @@ def update_session(staff, ts: TrainingSession, starts_at: datetime, ends_at: dat
     if capacity < ts.taken:
         raise BelowTaken()
     venue = (venue or "").strip()
-    moved = aware(ts.starts_at) != starts_at or aware(ts.ends_at) != ends_at
+    moved = ts.starts_at != starts_at or ts.ends_at != ends_at
     fields = [name for name, old, new in (
         ("time", moved, False), ("venue", ts.venue, venue), ("capacity", ts.capacity, capacity),
-        ("deadline", aware(ts.deadline), deadline), ("per_org_cap", ts.per_org_cap, per_org_cap)) if old != new]
+        ("deadline", ts.deadline, deadline), ("per_org_cap", ts.per_org_cap, per_org_cap)) if old != new]
     if not fields:
         return 0
     ts.starts_at, ts.ends_at, ts.deadline, ts.venue = starts_at, ends_at, deadline, venue
@@ -106,7 +106,7 @@ def send_reminders(limit: int = 500) -> int:
     sent: dict[int, int] = {}
     for b in due:
         ts = b.session
-        if aware(b.created_at) < aware(ts.remind_at):
+        if b.created_at < ts.remind_at:
             queue(b.user, "training_reminder", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
             sent[ts.id] = sent.get(ts.id, 0) + 1
         b.reminded_at = now
@@ -143,7 +143,6 @@ def cancel_session(staff, ts: TrainingSession) -> int:
     record(staff, "session.cancelled", ts, {"told": told})
     db.session.commit()
     return told
-
 
 
 def check_times(starts_at, ends_at, deadline):

@@ -1,7 +1,8 @@
-"""Staff views: the queue of organisations, counted and filtered in the database."""
+"""The staff desk's lists: the queue of organisations, counted and filtered in the database."""
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.web import contains
 from portal.organisations.models import Organisation, OrgState
 
 
@@ -17,8 +18,7 @@ def queue_query(state: str = OrgState.PENDING, community: str = "", q: str = "")
     if community:
         query = query.where(Organisation.community == community)
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains(Organisation.name, q))
     return query.order_by(Organisation.created_at, Organisation.id)
 
 
