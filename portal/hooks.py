@@ -23,7 +23,7 @@ class LoginManager(_LoginManager):
     the request's. A session without `_id` but with other data (here: the CSRF token that every page's
     language form puts in the session) fails that comparison on every request (Flask-Login issue #569):
     each answer to a visitor who is not signed in then rewrote the session cookie and deleted the
-    remember cookie again (two Set-Cookie headers, about 250 bytes and a signature per page). Such a
+    remember cookie again (two Set-Cookie headers and a signature on every page). Such a
     session, with nobody signed in, takes the request's identifier once, as Flask-Login's documentation
     says it should; from then on the check works as for a signed-in session. Sessions of signed-in people
     are checked exactly as before."""
@@ -39,8 +39,8 @@ class Domain(_Domain):
     """Flask-Babel's message domain, finding the request's catalogue once per language.
 
     Flask-Babel looks the catalogue up again for every translated string: through flask.g three times and
-    by the language's name, which is written out afresh each time (about 17 µs). A label made with
-    lazy_gettext is translated each time it is shown, so a list of 25 cards did that 100 times. Here the
+    by the language's name, which is written out afresh each time. A label made with lazy_gettext is
+    translated each time it is shown, so a list of 25 cards did that 100 times. Here the
     catalogue is kept beside the request's language object: force_locale() and refresh() replace or remove
     that object, so the next string is looked up again in the new language."""
 
@@ -86,9 +86,9 @@ class Babel(_Babel):
 
 
 def csrf_input(field) -> Markup:
-    """The CSRF token's hidden input, written out as WTForms writes it: its generic rendering (attributes
-    formatted one by one through Markup.format) costs about 50 µs, and some pages draw one per row (the
-    accept, role and remove buttons of each member). Used by portal.web.forms.Form's Meta."""
+    """The CSRF token's hidden input, written out as WTForms writes it: its generic rendering formats the
+    attributes one by one through Markup.format, and some pages draw one per row (the accept, role and
+    remove buttons of each member). Used by portal.web.forms.Form's Meta."""
     return Markup('<input id="%s" name="%s" type="hidden" value="%s">') % (field.id, field.name, field._value())
 
 
