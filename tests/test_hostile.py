@@ -25,8 +25,9 @@ from flask import current_app, url_for
 from sqlalchemy import select, text
 
 from portal.extensions import db
-from tests.factories import PASSWORD
-from tests.helpers import sign_in, snapshot
+from portal.organisations.models import MemberState
+from tests.factories import PASSWORD, MembershipFactory
+from tests.helpers import csrf_token, sign_in, snapshot
 from tests.test_access import L, MATRIX, ROLES, World
 
 PAYLOADS = {
@@ -372,3 +373,28 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                      url_for("materials_staff.edit_version", version_id=world.version.id),
                      url_for("materials_staff.delete_version", version_id=world.version.id)}
     assert expected <= actions, sorted(expected - actions)
+
+
+def test_a_leader_cannot_reach_another_organisations_records_by_id(app, client):
+    w = World()
+    other_member = MembershipFactory(organisation=w.other_org, state=MemberState.PENDING)
+    sign_in(client, w.leader)
+    token = csrf_token(client, "/")
+    assert client.get(f"/organisations/{w.other_org.id}").status_code == 403
+    assert client.get(f"/organisations/{w.other_org.id}/edit").status_code == 403
+    # Her own organisation's URL with another organisation's membership id: not found, nothing changed.
+    for action in ("accept", "remove", "role"):
+        response = client.post(f"/organisations/{w.org.id}/members/{other_member.id}/{action}",
+                               data={"csrf_token": token, "role": "coleader"})
+        assert response.status_code == 404
+    db.session.refresh(other_member)
+    assert other_member.state == MemberState.PENDING
+    assert w.other_org.join_code not in client.get("/organisations/").get_data(as_text=True)
+
+
+def test_unknown_ids_are_404_for_everyone_signed_in(app, client):
+    w = World()
+    sign_in(client, w.staff)
+    assert client.get("/organisations/999999").status_code == 404
+    token = csrf_token(client, "/")
+    assert client.post("/staff/organisations/999999/approve", data={"csrf_token": token}).status_code == 404
