@@ -33,8 +33,9 @@ def create_app(config=None) -> Flask:
     compress.init_app(app)
     _init_login(app)
 
-    from portal import memo
+    from portal import crypto, memo
     from portal.web import assets, errors, security, templating
+    crypto.init_app(app)
     memo.init_app(app)
     assets.init_app(app)
     errors.init_app(app)

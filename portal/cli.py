@@ -1,4 +1,4 @@
-"""flask --app portal create-staff | seed-demo | send-outbox | worker"""
+"""flask --app portal create-staff | seed-demo | send-outbox | worker | rotate-field-keys | new-field-key"""
 import signal
 import time
 
@@ -25,7 +25,7 @@ def init_app(app):
                 sweep_counters_job):
         if job not in PERIODIC_JOBS:
             PERIODIC_JOBS.append(job)
-    for command in (create_staff, seed_demo, send_outbox, worker):
+    for command in (create_staff, seed_demo, send_outbox, worker, rotate_field_keys, new_field_key):
         app.cli.add_command(command)
 
 
@@ -102,3 +102,24 @@ def worker(interval, rounds):
             time.sleep(min(0.5, interval - slept))
             slept += 0.5
     click.echo("Worker stopped.")
+
+
+@click.command("new-field-key")
+def new_field_key():
+    """Print a new key for FIELD_KEYS (to put first, before rotate-field-keys)."""
+    from portal.crypto import new_key
+    click.echo(new_key())
+
+
+@click.command("rotate-field-keys")
+def rotate_field_keys():
+    """Encrypt every encrypted field again with the first key of FIELD_KEYS (then the old keys can go)."""
+    from portal.crypto import InvalidToken, rotate
+    try:
+        done = rotate()
+    except InvalidToken as e:
+        raise click.ClickException("A field could not be opened with any key of FIELD_KEYS: keep the old key "
+                                   "in the list (after the new one) until the rotation has run.") from e
+    for column, n in done.items():
+        click.echo(f"{column}: {n} encrypted again")
+    click.echo(f"Done: {sum(done.values())} fields encrypted with the first key.")

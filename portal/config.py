@@ -25,6 +25,22 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _field_keys() -> str:
+    """FIELD_KEYS from the environment (Fernet keys, the first encrypts: portal/crypto.py), else a development
+    key kept in instance/ (0600), made on first use."""
+    if keys := os.environ.get("FIELD_KEYS"):
+        return keys
+    path = INSTANCE / "field_keys"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+        write_once(path, Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
+# The tests' key (a Fernet key is 32 bytes in URL-safe base64); never used outside TestConfig.
+TEST_FIELD_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdGhlLXBvcnRhbC10ZXM="
+
+
 @lru_cache(maxsize=1)
 def _test_materials_dir() -> str:
     """One scratch folder per test process for uploaded materials, removed when it ends."""
@@ -97,6 +113,7 @@ class Config:
     def __init__(self):
         private_dir(INSTANCE)
         self.SECRET_KEY = _secret_key()
+        self.FIELD_KEYS = _field_keys()
 
     @staticmethod
     def from_env() -> "Config":
@@ -124,6 +141,7 @@ class TestConfig(Config):
 
     def __init__(self, **overrides):
         self.SECRET_KEY = "test-secret"
+        self.FIELD_KEYS = TEST_FIELD_KEY
         self.OUTBOX_DIR = None
         self.MATERIALS_DIR = _test_materials_dir()
         for key, value in overrides.items():

@@ -151,14 +151,18 @@ def test_forgetting_codes_needs_no_outbox_folder(app, tmp_path):
 
 # --- the instance folder and the secret key ---
 
-def test_instance_folder_and_secret_key_are_private_from_the_start(monkeypatch, tmp_path, no_chmod):
+def test_instance_folder_and_its_keys_are_private_from_the_start(monkeypatch, tmp_path, no_chmod):
+    """The secret key and the key of the encrypted fields (portal/crypto.py), made on first run."""
     monkeypatch.setattr(config, "INSTANCE", tmp_path / "instance")
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    key = config.DevelopmentConfig().SECRET_KEY
-    assert len(key) > 40 and config.DevelopmentConfig().SECRET_KEY == key  # kept across restarts
+    monkeypatch.delenv("FIELD_KEYS", raising=False)
+    first = config.DevelopmentConfig()
+    again = config.DevelopmentConfig()
+    assert len(first.SECRET_KEY) > 40 and again.SECRET_KEY == first.SECRET_KEY  # kept across restarts
+    assert again.FIELD_KEYS == first.FIELD_KEYS and len(first.FIELD_KEYS) == 44
     assert mode(tmp_path / "instance") == 0o700
-    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["secret_key"]  # no scratch file left
-    assert mode(tmp_path / "instance" / "secret_key") == 0o600
+    assert sorted(p.name for p in (tmp_path / "instance").iterdir()) == ["field_keys", "secret_key"]  # no scratch
+    assert mode(tmp_path / "instance" / "secret_key") == mode(tmp_path / "instance" / "field_keys") == 0o600
 
 
 def test_an_instance_folder_made_before_is_tightened(monkeypatch, tmp_path):
@@ -166,8 +170,10 @@ def test_an_instance_folder_made_before_is_tightened(monkeypatch, tmp_path):
     instance.mkdir(mode=0o755)
     monkeypatch.setattr(config, "INSTANCE", instance)
     monkeypatch.setenv("SECRET_KEY", "from the environment")
+    monkeypatch.setenv("FIELD_KEYS", "keys from the environment")
     assert config.ProductionConfig().SECRET_KEY == "from the environment"
-    assert mode(instance) == 0o700 and not (instance / "secret_key").exists()
+    assert config.ProductionConfig().FIELD_KEYS == "keys from the environment"
+    assert mode(instance) == 0o700 and not any(instance.iterdir())
 
 
 # --- the SQLite database ---

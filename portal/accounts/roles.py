@@ -2,8 +2,11 @@
 
 Services ask `can(user, Power.X)`; templates ask the same through the `can` global. A new power (the
 referrals' triage, reading a case, reports) is added here with the roles that hold it, and nowhere else.
-Today every Mission role holds the powers of the organisations, trainings and materials work: the roles
-differ only where referrals begin (caseworker: her assigned cases; supervisor: all cases).
+Every Mission role holds the powers of the organisations, trainings and materials work and sees the
+referral queue's lines (reference, category, programme, urgency, deadline, organisation, state, caseworker),
+and nothing more of a case. The roles differ where a case's content begins: a caseworker reads and works the
+cases assigned to her; a supervisor reads every case, triages, decides, assigns and answers access requests;
+an administrator manages accounts and reads no case content (portal/referrals/access.py asks these).
 """
 from __future__ import annotations
 
@@ -18,16 +21,20 @@ class Power(StrEnum):
     DECIDE_ORGANISATIONS = "decide_organisations"  # approve or not, a new name
     RUN_TRAININGS = "run_trainings"                # courses, sessions, attendance, outreach; book anyone
     MANAGE_MATERIALS = "manage_materials"          # the DRID library
+    REFERRAL_QUEUE = "referral_queue"              # the queue's lines, never a case's content
+    WORK_ASSIGNED_CASES = "work_assigned_cases"    # read, note, refer onward and close her own cases
+    WORK_EVERY_CASE = "work_every_case"            # the same for every case; triage, decide, (re)assign
+    MANAGE_ACCOUNTS = "manage_accounts"            # Mission accounts and their roles
 
 
 _EVERY_DESK = frozenset({Power.STAFF_PAGES, Power.SEE_ORGANISATIONS, Power.DECIDE_ORGANISATIONS,
-                         Power.RUN_TRAININGS, Power.MANAGE_MATERIALS})
+                         Power.RUN_TRAININGS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE})
 
 POWERS: dict[MissionRole, frozenset[Power]] = {
     MissionRole.STAFF: _EVERY_DESK,
-    MissionRole.CASEWORKER: _EVERY_DESK,
-    MissionRole.SUPERVISOR: _EVERY_DESK,
-    MissionRole.ADMIN: _EVERY_DESK,
+    MissionRole.CASEWORKER: _EVERY_DESK | {Power.WORK_ASSIGNED_CASES},
+    MissionRole.SUPERVISOR: _EVERY_DESK | {Power.WORK_ASSIGNED_CASES, Power.WORK_EVERY_CASE},
+    MissionRole.ADMIN: _EVERY_DESK | {Power.MANAGE_ACCOUNTS},
 }
 
 
@@ -39,3 +46,8 @@ def can(user, power: Power | str) -> bool:
         return Power(power) in POWERS[MissionRole(user.role)]
     except ValueError:  # an unknown role or power holds nothing
         return False
+
+
+def roles_with(power: Power) -> list[str]:
+    """The Mission roles that hold `power` (to find the people who do: `User.role.in_(roles_with(...))`)."""
+    return [role.value for role, powers in POWERS.items() if power in powers]

@@ -66,6 +66,27 @@ MESSAGES = {
         _l("The Mission cannot give the training %(org)s asked for. Reason: %(reason)s. "
            "Sign in to read more or ask again."),
     ),
+    # Mutual Care and Support: only that there is news, never what it is (a phone may be read by an employer).
+    "referral_new": (
+        _l("News on the portal"),
+        _l("There is something new for you on the portal. Please sign in to see it."),
+    ),
+    "referral_news": (
+        _l("News on the portal"),
+        _l("There is news for your organisation on the portal. Please sign in to see it."),
+    ),
+    "case_assigned": (
+        _l("News on the portal"),
+        _l("Something was given to you on the portal. Please sign in to see it."),
+    ),
+    "case_news": (
+        _l("News on the portal"),
+        _l("There is news about your work on the portal. Please sign in to see it."),
+    ),
+    "case_date": (
+        _l("Reminder from the portal"),
+        _l("You have a date tomorrow in your work on the portal. Please sign in to see it."),
+    ),
 }
 
 # Messages that carry a code: the outbox empties their text once sent, or once the code has expired

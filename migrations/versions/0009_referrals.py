@@ -1,0 +1,126 @@
+"""Mutual Care and Support: referrals, her consents, key dates and notes (personal and case fields hold Fernet
+tokens: portal/crypto.py)
+
+Revision ID: 0009
+Revises: 0008
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('referrals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=10), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('referred_by_id', sa.Integer(), nullable=True),
+    sa.Column('worker_id', sa.Integer(), nullable=True),
+    sa.Column('form_key', sa.String(length=32), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('categories', sa.String(length=120), nullable=False),
+    sa.Column('programme', sa.String(length=10), nullable=True),
+    sa.Column('urgency', sa.String(length=10), nullable=True),
+    sa.Column('urgency_rank', sa.Integer(), nullable=False),
+    sa.Column('termination_date', sa.Date(), nullable=True),
+    sa.Column('stay_extended_until', sa.Date(), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('caseworker_id', sa.Integer(), nullable=True),
+    sa.Column('decline_reason', sa.String(length=20), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('step', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('shredded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('worker', sa.Text(), nullable=True),
+    sa.Column('contact', sa.Text(), nullable=True),
+    sa.Column('story', sa.Text(), nullable=True),
+    sa.Column('employer', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['caseworker_id'], ['users.id'], name=op.f('fk_referrals_caseworker_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_referrals_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['referred_by_id'], ['users.id'], name=op.f('fk_referrals_referred_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['worker_id'], ['users.id'], name=op.f('fk_referrals_worker_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
+    sa.UniqueConstraint('ref', name=op.f('uq_referrals_ref')),
+    sa.UniqueConstraint('referred_by_id', 'form_key', name=op.f('uq_referrals_referred_by_id'))
+    )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_caseworker_id'), ['caseworker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_referrals_queue', ['state', 'deadline', 'urgency_rank', 'submitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_referred_by_id'), ['referred_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_worker_id'), ['worker_id'], unique=False)
+
+    op.create_table('referral_consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('to_mission', sa.Boolean(), nullable=False),
+    sa.Column('how', sa.String(length=20), nullable=False),
+    sa.Column('given_on', sa.Date(), nullable=False),
+    sa.Column('taken_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_consents_referral_id_referrals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['taken_by_id'], ['users.id'], name=op.f('fk_referral_consents_taken_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_consents'))
+    )
+    with op.batch_alter_table('referral_consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_consents_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('referral_dates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_dates_referral_id_referrals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_dates'))
+    )
+    with op.batch_alter_table('referral_dates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_dates_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_dates_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('referral_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_referral_notes_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_notes_referral_id_referrals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_notes'))
+    )
+    with op.batch_alter_table('referral_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_notes_referral_id'), ['referral_id'], unique=False)
+
+
+
+def downgrade():
+    with op.batch_alter_table('referral_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_notes_referral_id'))
+
+    op.drop_table('referral_notes')
+    with op.batch_alter_table('referral_dates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_dates_referral_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_dates_day'))
+
+    op.drop_table('referral_dates')
+    with op.batch_alter_table('referral_consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_consents_referral_id'))
+
+    op.drop_table('referral_consents')
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referrals_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_referred_by_id'))
+        batch_op.drop_index('ix_referrals_queue')
+        batch_op.drop_index(batch_op.f('ix_referrals_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_caseworker_id'))
+
+    op.drop_table('referrals')

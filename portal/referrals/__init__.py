@@ -1,0 +1,1 @@
+"""Mutual Care and Support: referrals of workers in crisis (see services.py)."""

@@ -1,0 +1,425 @@
+"""Referrals without HTTP: who may do what, every change of state (allowed and refused, per role), consent and
+its withdrawal, the deadline's arithmetic, shredding, and the audit row of every read and change."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select, text
+
+from portal.audit import AuditLog
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.organisations.models import MemberRole, MemberState, OrgState
+from portal.referrals import services
+from portal.referrals.models import Note, Referral, ReferralState
+from portal.web import NotAllowed
+from tests.factories import MembershipFactory, OrganisationFactory, StaffFactory
+
+S = ReferralState
+NAME, PHONE, STORY = "Siti Rahayu", "+85291234567", "Not paid for three months; the employer keeps her passport."
+
+
+def draft(leader, org, *, member=None, consent=True, key="form-1"):
+    r = services.start(leader, org, key, member_id=member.id if member else None)
+    services.save_what(leader, r, ["wages", "termination"], "days", STORY)
+    services.save_dates(leader, r, services.today() - timedelta(days=3))
+    services.save_worker(leader, r, NAME, PHONE, None, "id", True)
+    services.save_contact(leader, r, ["sms"], ["sun"], "after 20:00", True, True)
+    services.save_employer(leader, r, "Mr Chan", "+85221234567", "Flat 3A, Tower 1", "Good Agency")
+    if consent:
+        services.record_consent(leader, r, "in_person", services.today())
+    return r
+
+
+@pytest.fixture
+def people(app):
+    org = OrganisationFactory()
+    return {
+        "org": org,
+        "leader": org.created_by,
+        "coleader": MembershipFactory(organisation=org, role=MemberRole.COLEADER).user,
+        "member": MembershipFactory(organisation=org).user,
+        "other_leader": OrganisationFactory().created_by,
+        "staff": StaffFactory(),
+        "caseworker": StaffFactory(role="caseworker"),
+        "other_caseworker": StaffFactory(role="caseworker"),
+        "supervisor": StaffFactory(role="supervisor"),
+        "admin": StaffFactory(role="admin"),
+    }
+
+
+def sent(p) -> Referral:
+    r = draft(p["leader"], p["org"])
+    return services.submit(p["leader"], r)
+
+
+def audit_actions(r: Referral) -> list[str]:
+    return list(db.session.scalars(select(AuditLog.action).where(
+        AuditLog.entity_type == "referrals", AuditLog.entity_id == r.id).order_by(AuditLog.id)))
+
+
+# --- who may refer ---
+
+def test_a_leader_or_coleader_of_an_approved_organisation_refers(people):
+    for who in ("leader", "coleader"):
+        r = services.start(people[who], people["org"], f"key-{who}")
+        assert r.state == S.DRAFT and r.organisation_id == people["org"].id
+
+
+@pytest.mark.parametrize("who", ["member", "other_leader", "staff", "supervisor"])
+def test_no_one_else_refers_for_the_organisation(people, who):
+    with pytest.raises(NotAllowed):
+        services.start(people[who], people["org"], "k")
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_a_leader_of_an_organisation_not_yet_approved_cannot_refer(app):
+    org = OrganisationFactory(state=OrgState.PENDING)
+    with pytest.raises(NotAllowed):
+        services.start(org.created_by, org, "k")
+
+
+def test_the_same_form_sent_twice_makes_one_draft(people):
+    first = services.start(people["leader"], people["org"], "same-form")
+    again = services.start(people["leader"], people["org"], "same-form")
+    assert first.id == again.id
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+def test_a_referral_for_a_member_must_be_for_a_member_of_her_organisation(people):
+    stranger = MembershipFactory().user  # a member of another organisation
+    with pytest.raises(services.NotTheirMember):
+        services.start(people["leader"], people["org"], "k", member_id=stranger.id)
+    r = services.start(people["leader"], people["org"], "k2", member_id=people["member"].id)
+    assert r.worker_id == people["member"].id
+
+
+# --- consent first ---
+
+def test_nothing_reaches_the_mission_without_her_consent(people):
+    r = draft(people["leader"], people["org"], consent=False)
+    with pytest.raises(services.ConsentNeeded):
+        services.submit(people["leader"], r)
+    db.session.rollback()
+    assert db.session.get(Referral, r.id).state == S.DRAFT
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    # The queue never shows a draft.
+    assert db.session.scalars(services.queue_lines(list(S))).all() == []
+
+
+def test_a_referral_missing_answers_is_not_sent_and_says_which_steps(people):
+    r = services.start(people["leader"], people["org"], "k")
+    services.record_consent(people["leader"], r, "phone", services.today())
+    assert services.missing(r) == [1, 3, 4]
+    with pytest.raises(services.Incomplete):
+        services.submit(people["leader"], r)
+
+
+def test_consent_records_how_when_and_who(people):
+    r = draft(people["leader"], people["org"], consent=False)
+    c = services.record_consent(people["coleader"], r, "written", services.today() - timedelta(days=2))
+    assert (c.how, c.given_on, c.taken_by_id, c.to_mission) == (
+        "written", services.today() - timedelta(days=2), people["coleader"].id, True)
+    for bad in (services.today() + timedelta(days=1), services.today() - timedelta(days=91)):
+        with pytest.raises(services.BadDate):
+            services.record_consent(people["leader"], r, "written", bad)
+
+
+def test_sending_tells_supervisors_only_that_there_is_news(people):
+    r = sent(people)
+    assert r.state == S.SUBMITTED and r.submitted_at is not None
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert [m.user_id for m in messages] == [people["supervisor"].id]
+    for m in messages:
+        for secret in (NAME, PHONE, "passport", "Chan", people["org"].name, r.ref):
+            assert secret not in m.body and secret not in m.subject
+
+
+def test_a_sent_referral_is_no_longer_a_draft_she_can_change(people):
+    r = sent(people)
+    with pytest.raises(services.NotADraft):
+        services.save_worker(people["leader"], r, "Another", None, None, "id", False)
+
+
+# --- the table of changes ---
+
+ACTORS = ["leader", "member", "other_leader", "staff", "caseworker", "other_caseworker", "supervisor", "admin"]
+
+
+def at(state: ReferralState, p) -> Referral:
+    """A referral brought to `state` the way people would bring it there."""
+    r = draft(p["leader"], p["org"])
+    if state == S.DRAFT:
+        return r
+    services.submit(p["leader"], r)
+    path = {
+        S.TRIAGED: [lambda: services.triage(p["supervisor"], r, "leap", "days")],
+        S.ACCEPTED: [lambda: services.accept(p["supervisor"], r)],
+        S.DECLINED: [lambda: services.decline(p["supervisor"], r, "duplicate")],
+        S.ASSIGNED: [lambda: services.accept(p["supervisor"], r), lambda: services.assign(p["supervisor"], r, p["caseworker"])],
+        S.REFERRED: [lambda: services.accept(p["supervisor"], r), lambda: services.assign(p["supervisor"], r, p["caseworker"]),
+                     lambda: services._move(p["caseworker"], r, "refer_onward") or db.session.commit()],
+        S.CLOSED: [lambda: services.accept(p["supervisor"], r), lambda: services.assign(p["supervisor"], r, p["caseworker"]),
+                   lambda: services.close(p["caseworker"], r, "resolved")],
+    }.get(state, [])
+    for step in path:
+        step()
+    assert r.state == state
+    return r
+
+
+def test_the_table_is_the_only_source_of_states(app):
+    """Every state is reached by some action and every action's target is a state; the transitions a
+    template asks (TRANSITIONS) are the actions' table read by state."""
+    targets = {a.to for a in services.ACTIONS.values()}
+    assert targets | {S.DRAFT} == set(S)
+    assert services.TRANSITIONS[S.DRAFT] == {S.SUBMITTED}
+    assert services.TRANSITIONS[S.CLOSED] == set() and services.TRANSITIONS[S.DECLINED] == set()
+
+
+@pytest.mark.parametrize("state", list(S))
+def test_each_action_from_each_state_is_allowed_only_by_the_table_and_only_to_whom_it_names(people, state):
+    """For every state, every action, every role: the table's answer is what happens. A refused action
+    changes nothing and says why."""
+    r = at(state, people)
+    ref_id = r.id
+    for action, a in services.ACTIONS.items():
+        for who in ACTORS:
+            user = people[who]
+            r = db.session.get(Referral, ref_id)
+            before, count = r.state, db.session.scalar(select(func.count()).select_from(AuditLog))
+            allowed = services.may(user, r, action)
+            works = {"supervisor"} | ({"caseworker"} if r.caseworker_id == people["caseworker"].id else set())
+            expected_who = {"submit": {"leader"}, "withdraw": {"leader"} | works, "refer_onward": works,
+                            "close": works}.get(action, {"supervisor"})
+            assert allowed == (state in a.sources and who in expected_who), (action, who, state)
+            if allowed:
+                continue  # the allowed moves are walked by at() and the tests below
+            with pytest.raises((NotAllowed, services.Refused, services.ConsentNeeded, services.NotACaseworker)):
+                _act(action, user, r, people)
+            db.session.rollback()
+            r = db.session.get(Referral, ref_id)
+            assert r.state == before
+            assert db.session.scalar(select(func.count()).select_from(AuditLog)) == count
+
+
+def _act(action, user, r, p):
+    return {
+        "submit": lambda: services.submit(user, r),
+        "triage": lambda: services.triage(user, r, "leap", "now"),
+        "accept": lambda: services.accept(user, r),
+        "decline": lambda: services.decline(user, r, "other"),
+        "assign": lambda: services.assign(user, r, p["caseworker"]),
+        "refer_onward": lambda: services._move(user, r, "refer_onward"),
+        "close": lambda: services.close(user, r, "resolved"),
+        "withdraw": lambda: services.withdraw_consent(user, r),
+    }[action]()
+
+
+def test_a_refused_change_names_the_state_the_referral_is_in(people):
+    r = at(S.DECLINED, people)
+    with pytest.raises(services.Refused) as refused:
+        services.accept(people["supervisor"], r)
+    assert "Declined" in str(refused.value.message)
+
+
+def test_triage_accept_assign_then_the_caseworker_works_it(people):
+    r = sent(people)
+    services.triage(people["supervisor"], r, "pcsw", "now")
+    assert (r.programme, r.urgency, r.urgency_rank) == ("pcsw", "now", 0)
+    services.accept(people["supervisor"], r)
+    with pytest.raises(services.NotACaseworker):
+        services.assign(people["supervisor"], r, people["staff"])
+    services.assign(people["supervisor"], r, people["caseworker"])
+    assert r.state == S.ASSIGNED and r.caseworker_id == people["caseworker"].id
+    assert services.can_work(people["caseworker"], r)
+    assert not services.can_work(people["other_caseworker"], r)
+    # Reassigned while she works it: the first caseworker loses it.
+    services.assign(people["supervisor"], r, people["other_caseworker"])
+    assert services.can_work(people["other_caseworker"], r) and not services.can_work(people["caseworker"], r)
+    kinds = {m.kind: m.user_id for m in db.session.scalars(select(OutboxMessage))}
+    assert kinds["case_assigned"] in (people["caseworker"].id, people["other_caseworker"].id)
+    assert audit_actions(r) == ["referral.started"] + ["referral.draft_saved"] * 5 + [
+        "referral.consent_recorded", "referral.submit", "referral.triage", "referral.accept", "referral.assign",
+        "referral.assign"]
+
+
+def test_a_declined_referral_tells_its_leaders_the_reason_in_their_language(people):
+    r = sent(people)
+    services.decline(people["supervisor"], r, "elsewhere")
+    assert str(r.decline_label).startswith("Another service")
+    to = {m.user_id for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "referral_news"))}
+    assert to == {people["leader"].id, people["coleader"].id}
+
+
+# --- reading: only who must, and every read leaves a row ---
+
+@pytest.mark.parametrize("who, may_read", [
+    ("caseworker", True), ("supervisor", True), ("other_caseworker", False), ("staff", False), ("admin", False),
+    ("leader", False), ("member", False), ("other_leader", False)])
+def test_the_case_is_read_by_its_caseworker_and_supervisors_only_each_read_audited(people, who, may_read):
+    r = at(S.ASSIGNED, people)
+    before = audit_actions(r)
+    if may_read:
+        services.read_case(people[who], r)
+        rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "referral.read")).all()
+        assert [(row.actor_id, row.entity_id) for row in rows] == [(people[who].id, r.id)]
+    else:
+        with pytest.raises(NotAllowed):
+            services.read_case(people[who], r)
+        assert audit_actions(r) == before
+
+
+@pytest.mark.parametrize("who, may_follow", [
+    ("leader", True), ("coleader", True), ("member", False), ("other_leader", False), ("supervisor", False)])
+def test_the_status_view_is_for_the_organisations_leaders(people, who, may_follow):
+    r = sent(people)
+    if may_follow:
+        services.read_status(people[who], r)
+        assert audit_actions(r)[-1] == "referral.status_read"
+    else:
+        with pytest.raises(NotAllowed):
+            services.read_status(people[who], r)
+
+
+def test_a_leader_who_steps_down_no_longer_follows_her_organisations_referrals(people):
+    r = sent(people)
+    m = people["coleader"].memberships[0]
+    m.state = MemberState.REMOVED
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        services.read_status(people["coleader"], r)
+    assert r.id not in {x.id for x in db.session.scalars(services.followed(people["coleader"]))}
+    assert r.id in {x.id for x in db.session.scalars(services.followed(people["leader"]))}
+
+
+# --- notes ---
+
+def test_shared_notes_reach_the_leader_internal_ones_never(people):
+    r = at(S.ASSIGNED, people)
+    services.add_note(people["caseworker"], r, "Called her on Sunday; she is safe.", shared=True)
+    services.add_note(people["caseworker"], r, "Employer threatened her; consider police.", shared=False)
+    assert [n.body for n in services.shared_notes(r)] == ["Called her on Sunday; she is safe."]
+    with pytest.raises(NotAllowed):
+        services.add_note(people["other_caseworker"], r, "x", shared=False)
+    with pytest.raises(services.EmptyNote):
+        services.add_note(people["caseworker"], r, "   ", shared=False)
+    with pytest.raises(services.EmptyNote):
+        services.add_note(people["caseworker"], r, "x" * 5001, shared=False)
+    # At rest the notes are tokens, not text.
+    raw = db.session.execute(text("SELECT body FROM referral_notes")).scalars().all()
+    assert len(raw) == 2 and not any("Sunday" in b or "police" in b for b in raw)
+
+
+# --- deadlines ---
+
+@pytest.mark.parametrize("end, extended, leave", [
+    (date(2026, 12, 25), None, date(2027, 1, 8)),      # across a year
+    (date(2027, 1, 31), None, date(2027, 2, 14)),      # across a month
+    (date(2028, 2, 20), None, date(2028, 3, 5)),       # a leap year's February
+    (date(2027, 2, 20), None, date(2027, 3, 6)),       # a common year's
+    (date(2026, 12, 25), date(2027, 3, 1), date(2027, 3, 1)),  # an extension of stay is the deadline
+    (None, None, None),
+])
+def test_the_day_she_must_leave_by(end, extended, leave):
+    assert services.leave_by(end, extended) == leave
+
+
+def test_the_nearest_deadline_days_left_and_near(people):
+    with time_machine.travel("2026-12-30 10:00 +0800", tick=False):
+        r = at(S.ASSIGNED, people)
+        services.set_stay(people["caseworker"], r, date(2026, 12, 25), None)
+        assert r.deadline == date(2027, 1, 8)
+        assert services.days_left(r.deadline) == 9 and not services.is_near(r.deadline)
+        services.add_date(people["caseworker"], r, "conciliation", date(2027, 1, 2))
+        assert r.deadline == date(2027, 1, 2) and services.is_near(r.deadline)  # 3 days left
+        services.set_stay(people["caseworker"], r, date(2026, 12, 25), date(2027, 2, 28))
+        services.remove_date(people["caseworker"], r, r.dates[0])
+        assert r.deadline == date(2027, 2, 28)
+        with pytest.raises(services.ExtensionBeforeEnd):
+            services.set_stay(people["caseworker"], r, date(2026, 12, 25), date(2026, 12, 20))
+        with pytest.raises(services.BadDate):
+            services.add_date(people["caseworker"], r, "tribunal", date(2026, 12, 29))
+    with time_machine.travel("2027-03-05 10:00 +0800", tick=False):
+        assert services.nearest_deadline(r) == date(2027, 2, 28)  # passed: overdue, still shown
+        assert services.days_left(r.deadline) == -5
+
+
+def test_the_queue_puts_the_nearest_deadline_first_then_the_most_urgent(people):
+    p = people
+    a = draft(p["leader"], p["org"], key="a")
+    services.save_dates(p["leader"], a, None)
+    b = draft(p["leader"], p["org"], key="b")
+    services.save_what(p["leader"], b, ["abuse"], "now", "x")
+    services.save_dates(p["leader"], b, None)
+    c = draft(p["leader"], p["org"], key="c")  # ended 3 days ago: leaves in 11 days
+    d = draft(p["leader"], p["org"], key="d")
+    services.save_dates(p["leader"], d, services.today() - timedelta(days=12))  # leaves in 2 days
+    for r in (a, b, c, d):
+        services.submit(p["leader"], r)
+    order = [r.id for r in db.session.scalars(services.queue_lines())]
+    assert order == [d.id, c.id, b.id, a.id]
+    assert services.is_near(d.deadline) and not services.is_near(c.deadline)
+
+
+# --- withdrawal and shredding ---
+
+def test_withdrawing_consent_stops_everything_and_shreds_at_once(people):
+    r = at(S.ASSIGNED, people)
+    services.add_note(people["caseworker"], r, "She is in a shelter in Jordan.", shared=False)
+    services.withdraw_consent(None, r)  # she did, with her code
+    assert (r.state, r.outcome) == (S.CLOSED, "withdrawn")
+    assert all(c.withdrawn_at is not None for c in r.consents)
+    assert (r.worker, r.contact, r.story, r.employer, r.termination_date) == (None,) * 5
+    assert r.shredded_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Note)) == 0
+    raw = json.dumps([list(row) for row in db.session.execute(text("SELECT * FROM referrals")).all()], default=str)
+    assert NAME not in raw and "Jordan" not in raw
+    # The plain facts stay for reports.
+    assert r.categories == "termination,wages" and r.organisation_id == people["org"].id
+    assert audit_actions(r)[-2:] == ["referral.withdraw", "referral.shredded"]
+    row = db.session.scalars(select(AuditLog).where(AuditLog.action == "referral.withdraw")).one()
+    assert row.actor_id is None
+    kinds = {m.kind for m in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.user_id == people["caseworker"].id))}
+    assert "case_news" in kinds
+    with pytest.raises(services.Refused):
+        services.withdraw_consent(None, r)
+
+
+def test_a_draft_she_no_longer_wants_is_discarded_whole(people):
+    r = draft(people["leader"], people["org"])
+    with pytest.raises(NotAllowed):
+        services.discard(people["member"], r)
+    services.discard(people["leader"], r)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+    assert "referral.discarded" in set(db.session.scalars(select(AuditLog.action)))
+
+
+def test_only_her_withdrawal_closes_a_case_as_withdrawn(people):
+    r = at(S.ASSIGNED, people)
+    with pytest.raises(NotAllowed):
+        services.close(people["caseworker"], r, "withdrawn")
+    services.close(people["caseworker"], r, "no_contact")
+    assert (r.state, r.outcome) == (S.CLOSED, "no_contact") and r.worker is not None  # kept until retention
+
+
+# --- nothing personal in the audit log ---
+
+def test_no_audit_row_holds_anything_of_the_case(people):
+    r = at(S.ASSIGNED, people)
+    services.add_note(people["caseworker"], r, "Her sister's number is +6281234567.", shared=True)
+    services.read_case(people["supervisor"], r)
+    services.withdraw_consent(people["leader"], r)
+    rows = json.dumps([[row.action, row.details] for row in db.session.scalars(select(AuditLog))])
+    for secret in (NAME, PHONE, "passport", "Chan", "+6281234567", "Good Agency", "20:00"):
+        assert secret not in rows
+
+
+def test_a_member_with_an_account_is_linked_and_others_are_not_shown_it(people):
+    r = draft(people["leader"], people["org"], member=people["member"], key="for-member")
+    assert r.worker_id == people["member"].id
+    assert not services.can_follow(people["member"], r)  # she is not a leader: the status view is not hers
