@@ -36,8 +36,15 @@ def load_demo() -> list[tuple[str, str]]:
     orgs.join(newcomer, org1.join_code)  # waits for the leader's OK
     _trainings(staff, member1, member2)
     _outreach(leader2, org2)
+    supervisor = accounts.register("Eni Supervisor", DEMO_PASSWORD, email="supervisor@example.org",
+                                   role=MissionRole.SUPERVISOR)
+    caseworker = accounts.register("Cora Caseworker", DEMO_PASSWORD, email="caseworker@example.org",
+                                   role=MissionRole.CASEWORKER)
+    _referrals(leader1, org1, member1, leader2, org2, supervisor, caseworker)
     return [
         ("Mission staff", "staff@example.org"),
+        ("Supervisor (referrals)", "supervisor@example.org"),
+        ("Caseworker (referrals)", "caseworker@example.org"),
         ("Leader, Filipino organisation", "+85251234001"),
         ("Leader, Indonesian organisation", "+85251234002"),
         ("Leader, pending organisation", "sita@example.org"),
@@ -109,3 +116,40 @@ def _materials(staff, course):
                           text="## Periksa kontrak Anda\n\n- Gaji Anda paling sedikit Minimum Allowable "
                                "Wage.\n- Satu hari libur setiap minggu: 24 jam.\n- Hari libur resmi adalah "
                                "hak Anda.\n- Simpan salinan kontrak sendiri.")
+
+
+def _referrals(leader1, org1, member1, leader2, org2, supervisor, caseworker):
+    """Referrals in several states: a draft, one waiting for the Mission, one declined, and one a caseworker
+    works with a shared and an internal note and a hearing date."""
+    from datetime import timedelta
+
+    from portal.referrals import services as referrals
+    today = referrals.today()
+
+    def referral(leader, org, key, categories, urgency, story, name, language, member=None, ended=None):
+        r = referrals.start(leader, org, key, member_id=member.id if member else None)
+        referrals.save_what(leader, r, categories, urgency, story)
+        referrals.save_dates(leader, r, ended)
+        referrals.save_worker(leader, r, name, None, None, language, language not in ("en", "fil"))
+        referrals.save_contact(leader, r, ["sms"], ["sun"], "after 21:00", True, True)
+        referrals.save_employer(leader, r, "(demo) Employer", "+852 2123 0000", "Mid-Levels", "")
+        return r
+
+    referrals.start(leader1, org1, "demo-draft-referral-1")
+    waiting = referral(leader2, org2, "demo-referral-waiting", ["shelter", "abuse"], "now",
+                       "She left her employer's flat last night and has nowhere to stay.", "(demo) Wati", "id")
+    declined = referral(leader1, org1, "demo-referral-declined", ["other"], "normal",
+                        "Wants to change employer.", "(demo) Liza", "fil")
+    working = referral(leader1, org1, "demo-referral-working", ["wages", "termination"], "days",
+                       "Dismissed without notice; two months' wages unpaid.", member1.name, "fil", member=member1,
+                       ended=today - timedelta(days=5))
+    for r, leader in ((waiting, leader2), (declined, leader1), (working, leader1)):
+        referrals.record_consent(leader, r, "in_person", today)
+        referrals.submit(leader, r)
+    referrals.decline(supervisor, declined, "not_ours")
+    referrals.triage(supervisor, working, "leap", "days")
+    referrals.accept(supervisor, working)
+    referrals.assign(supervisor, working, caseworker)
+    referrals.add_date(caseworker, working, "conciliation", today + timedelta(days=12))
+    referrals.add_note(caseworker, working, "Called her on Sunday; the claim form is filled in.", shared=True)
+    referrals.add_note(caseworker, working, "Employer's agency has a record of complaints.", shared=False)

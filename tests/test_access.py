@@ -16,6 +16,7 @@ from portal.accounts.models import CalendarFeed
 from portal.extensions import db, limiter
 from portal.notifications.services import MemorySender
 from portal.organisations.models import Membership, MemberState, OrgState
+from portal.referrals import services as referrals
 from portal.trainings.materials import services as materials
 from portal.trainings.models import (
     Booking, BookingState, OutreachRequest, WaitlistEntry, WaitState,
@@ -26,7 +27,13 @@ from tests.factories import (
 )
 from tests.helpers import csrf_token, sign_in, snapshot
 
-ROLES = ("anonymous", "member", "other_leader", "leader", "staff")
+# The Mission's roles: "staff" (no case powers), a caseworker with the world's case assigned to her, one
+# without it, a supervisor, an administrator.
+MISSION = ("staff", "caseworker", "other_caseworker", "supervisor", "admin")
+ROLES = ("anonymous", "member", "other_leader", "leader", *MISSION)
+# The roles the hostile sweep and the walk go through as: each page and form is seen by one of them (the
+# supervisor sees every case; the other Mission roles see what "staff" sees, or less).
+SWEPT = ("anonymous", "member", "other_leader", "leader", "staff", "supervisor")
 L = "login"
 
 
@@ -49,6 +56,9 @@ def signed_in(code, anonymous=L):
 
 
 def only(code, roles, others=403):
+    """`code` for `roles` ("staff" stands for every Mission role: they share the desk's powers), 403 (or
+    `others`) for the rest, and the sign-in page for anonymous."""
+    roles = set(roles) | (set(MISSION) if "staff" in roles else set())
     return {r: (code if r in roles else L if r == "anonymous" else others) for r in ROLES}
 
 
@@ -62,8 +72,12 @@ ENTRY = lambda w: {"entry_id": w.entry.id}  # noqa: E731
 MATERIAL = lambda w: {"material_id": w.material.id}  # noqa: E731
 VERSION = lambda w: {"version_id": w.version.id}  # noqa: E731
 OUTREACH = lambda w: {"request_id": w.outreach.id}  # noqa: E731
+DRAFT = lambda w: {"ref": w.draft.ref}  # noqa: E731
+SENT = lambda w: {"ref": w.referral.ref}  # noqa: E731
+CASE = lambda w: {"ref": w.case.ref}  # noqa: E731
 LEADERS = {"leader", "other_leader"}
 STAFF = {"staff"}
+WORKERS = {"caseworker", "supervisor"}  # of the world's case: its caseworker, and supervisors
 
 MATRIX = [
     Row("main.home", "GET", everyone(200)),
@@ -157,6 +171,32 @@ MATRIX = [
     Row("materials_staff.edit_version", "POST", only(422, STAFF), args=VERSION,
         data=lambda w: {"url": "http://not-https.example"}),
     Row("materials_staff.delete_version", "POST", only(303, STAFF), args=VERSION),
+    # Mutual Care and Support: the referring leader's side...
+    Row("referrals.index", "GET", signed_in(200)),
+    Row("referrals.start", "GET", only(200, {"leader"}), args=ORG),
+    Row("referrals.start", "POST", only(422, {"leader"}), args=ORG),
+    Row("referrals.step", "GET", only(200, {"leader"}), args=lambda w: {"ref": w.draft.ref, "n": 1}),
+    Row("referrals.step", "POST", only(303, {"leader"}), args=lambda w: {"ref": w.draft.ref, "n": 2}),
+    Row("referrals.show", "GET", only(200, {"leader"}), args=SENT),
+    Row("referrals.show", "GET", only(200, {"leader"}), args=DRAFT),
+    Row("referrals.submit", "POST", only(303, {"leader"}), args=DRAFT),
+    Row("referrals.discard", "POST", only(303, {"leader"}), args=DRAFT),
+    Row("referrals.withdraw", "POST", only(303, {"leader"}), args=SENT),
+    # ... and the Mission's: the queue's lines for every Mission role, a case for its caseworker and supervisors.
+    Row("referrals_staff.queue", "GET", only(200, STAFF)),
+    Row("referrals_staff.case", "GET", only(200, WORKERS), args=CASE),
+    Row("referrals_staff.case", "GET", only(200, {"supervisor"}), args=SENT),  # not yet anyone's
+    Row("referrals_staff.triage", "POST", only(422, {"supervisor"}), args=SENT),
+    Row("referrals_staff.accept", "POST", only(303, {"supervisor"}), args=SENT),
+    Row("referrals_staff.decline", "POST", only(422, {"supervisor"}), args=SENT),
+    Row("referrals_staff.assign", "POST", only(422, {"supervisor"}), args=SENT),
+    Row("referrals_staff.triage", "POST", only(422, {"supervisor"}), args=CASE),  # her case, not her decision
+    Row("referrals_staff.note", "POST", only(422, WORKERS), args=CASE),
+    Row("referrals_staff.stay", "POST", only(303, WORKERS), args=CASE),
+    Row("referrals_staff.add_date", "POST", only(422, WORKERS), args=CASE),
+    Row("referrals_staff.remove_date", "POST", only(303, WORKERS),
+        args=lambda w: {"ref": w.case.ref, "date_id": w.key_date.id}),
+    Row("referrals_staff.close", "POST", only(422, WORKERS), args=CASE),
 ]
 
 
@@ -189,8 +229,19 @@ class World:
         self.version = materials.add_version(self.staff, self.material, "fil",
                                              upload=FileStorage(BytesIO(PDF_BYTES), "gabay.pdf"),
                                              text="Mga **karapatan** ng manggagawa.")
+        # Mutual Care and Support: a draft, a referral sent to the Mission, and a case assigned to a caseworker.
+        self.caseworker = StaffFactory(role="caseworker")
+        self.supervisor = StaffFactory(role="supervisor")
+        self.draft = referrals.start(self.leader, self.org, "world-draft-form-key")
+        self.referral = _referral(self.leader, self.org, "world-sent-form-key")
+        self.case = _referral(self.leader, self.org, "world-case-form-key")
+        referrals.accept(self.supervisor, self.case)
+        referrals.assign(self.supervisor, self.case, self.caseworker)
+        self.key_date = referrals.add_date(self.caseworker, self.case, "conciliation", future(10).date())
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
-                      "leader": self.leader, "staff": self.staff}
+                      "leader": self.leader, "staff": self.staff, "caseworker": self.caseworker,
+                      "other_caseworker": StaffFactory(role="caseworker"), "supervisor": self.supervisor,
+                      "admin": StaffFactory(role="admin")}
 
     def detach(self):
         """Its objects read in full and let go of, so that they outlive the session that made them (rows
@@ -200,6 +251,16 @@ class World:
             if isinstance(obj, db.Model):
                 db.session.refresh(obj)
         db.session.expunge_all()
+
+
+def _referral(leader, org, key):
+    """A referral sent to the Mission, as a leader sends one."""
+    r = referrals.start(leader, org, key)
+    referrals.save_what(leader, r, ["wages"], "days", "Not paid for two months.")
+    referrals.save_worker(leader, r, "Worker of the world", None, None, "fil", False)
+    referrals.save_contact(leader, r, ["sms"], ["sun"], "", True, True)
+    referrals.record_consent(leader, r, "in_person", referrals.today())
+    return referrals.submit(leader, r)
 
 
 def check(client, row: Row, world: World, role: str):

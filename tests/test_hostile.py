@@ -28,7 +28,7 @@ from portal.extensions import db
 from portal.organisations.models import MemberState
 from tests.factories import PASSWORD, MembershipFactory
 from tests.helpers import csrf_token, sign_in, snapshot
-from tests.test_access import L, MATRIX, ROLES, World
+from tests.test_access import L, MATRIX, SWEPT, World
 
 PAYLOADS = {
     "script": '<script>alert("x")</script>',
@@ -261,7 +261,7 @@ def sweep_app(app):
     limiter.enabled = True
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", SWEPT)
 def test_hostile_input_sweep(sweep_app, role):
     app, world = sweep_app, World()
     forms = discovered(app, role, world)
@@ -296,11 +296,11 @@ def test_hostile_input_sweep(sweep_app, role):
     assert swept > 0 or all(len(f["fields"]) <= 1 for _, f in forms)
     print(f"swept {len(forms)} forms with {swept} hostile submissions as {role}, {hidden.total()} of them into "
           f"hidden fields: {', '.join(sorted(hidden))}")
-    for viewer in ROLES:
+    for viewer in SWEPT:
         assert_escaped_everywhere(app, viewer, world)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", SWEPT)
 def test_hostile_query_strings(sweep_app, role):
     """Every page the role may see, and every page that only redirects it (the sign-in page once signed in,
     which goes to `next`; any page to sign in first), with hostile values in its query parameters. Each
@@ -329,7 +329,7 @@ def test_hostile_query_strings(sweep_app, role):
 CSRF_EXEMPT = {"/auth/logout"}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", SWEPT)
 def test_every_post_form_refuses_a_missing_or_expired_csrf_token(sweep_app, role):
     app, world = sweep_app, World()
     posts = [(p, f) for p, f in discovered(app, role, world) if f["method"] == "post"]
@@ -354,7 +354,7 @@ def test_every_post_form_refuses_a_missing_or_expired_csrf_token(sweep_app, role
 def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
     """The sweep sees the forms people use; if this list shrinks, pages lost their forms."""
     world = World()
-    actions = {urlsplit(f["action"]).path for role in ROLES for _, f in discovered(sweep_app, role, world)}
+    actions = {urlsplit(f["action"]).path for role in SWEPT for _, f in discovered(sweep_app, role, world)}
     with sweep_app.test_request_context():
         expected = {url_for("accounts.login"), url_for("accounts.register"), url_for("accounts.reset_request"),
                     url_for("accounts.reset_confirm"), url_for("accounts.set_language"),
@@ -372,6 +372,12 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                      url_for("materials_staff.new_version", material_id=world.material.id),
                      url_for("materials_staff.edit_version", version_id=world.version.id),
                      url_for("materials_staff.delete_version", version_id=world.version.id)}
+        sent, case = world.referral.ref, world.case.ref
+        expected |= {url_for("referrals.start", org_id=world.org.id), url_for("referrals.step", ref=world.draft.ref, n=1),
+                     url_for("referrals.discard", ref=world.draft.ref), url_for("referrals.withdraw", ref=sent),
+                     *(url_for(f"referrals_staff.{e}", ref=sent) for e in ("triage", "accept", "decline")),
+                     *(url_for(f"referrals_staff.{e}", ref=case) for e in ("assign", "note", "stay", "add_date", "close")),
+                     url_for("referrals_staff.remove_date", ref=case, date_id=world.key_date.id)}
     assert expected <= actions, sorted(expected - actions)
 
 

@@ -181,5 +181,10 @@ def test_cli_seed_demo_once(app):
     from portal.organisations.models import Organisation
     states = sorted(o.state for o in db.session.scalars(select(Organisation)))
     assert states == ["approved", "approved", "pending"]
+    # The referral journey in several states, and the Mission roles that work it, printed with the sign-ins.
+    from portal.referrals.models import Referral
+    assert sorted(r.state for r in db.session.scalars(select(Referral))) == [
+        "assigned", "declined", "draft", "submitted"]
+    assert "supervisor@example.org" in result.output and "caseworker@example.org" in result.output
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "no demo data loaded" in result.output

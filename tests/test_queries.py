@@ -104,3 +104,35 @@ def test_catalogue_pages_are_slices_of_one_order_with_the_same_queries(app, clie
         shown += [int(i) for i in re.findall(r'href="/trainings/(\d+)"', html)]
     assert shown == expected
     assert len(set(counts)) == 1, counts
+
+
+def test_referral_queue_and_the_leaders_list(app, client, count_queries):
+    """The staff queue and a leader's list of her organisation's referrals, with 5 referrals and with 60 (from
+    several organisations, each with its caseworker)."""
+    from portal.clock import utcnow
+    from portal.referrals.models import Referral
+
+    def add_referrals(n, start):
+        orgs = [OrganisationFactory() for _ in range(3)] if start else [leader_org]
+        workers = [StaffFactory(role="caseworker") for _ in range(3)]
+        db.session.add_all([Referral(organisation_id=orgs[i % len(orgs)].id, referred_by_id=leader.id,
+                                     form_key=f"bulk-{start + i}", state="assigned", categories="wages",
+                                     urgency="days", urgency_rank=1, submitted_at=utcnow(),
+                                     caseworker_id=workers[i % 3].id) for i in range(n)])
+        db.session.commit()
+
+    leader_org = OrganisationFactory()
+    leader = leader_org.created_by
+    supervisor = StaffFactory(role="supervisor")
+    add_referrals(5, 0)
+    staff_client = app.test_client()
+    sign_in(staff_client, supervisor)
+    sign_in(client, leader)
+    few_queue, html = measure(staff_client, "/staff/referrals/", count_queries)
+    assert html.count('class="card"') == 5
+    few_mine, html = measure(client, "/referrals/", count_queries)
+    add_referrals(55, 5)
+    many_queue, html = measure(staff_client, "/staff/referrals/", count_queries)
+    assert html.count('class="card"') == 25  # a page
+    many_mine, html = measure(client, "/referrals/", count_queries)
+    assert (many_queue, many_mine) == (few_queue, few_mine)

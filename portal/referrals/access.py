@@ -41,8 +41,7 @@ def can_see_queue(user) -> bool:
 def can_work(user, referral) -> bool:
     """The whole case: read it, write notes, set its dates, refer it onward, close it."""
     return can(user, Power.WORK_EVERY_CASE) or (
-        can(user, Power.WORK_ASSIGNED_CASES) and referral.caseworker_id is not None
-        and referral.caseworker_id == user.id)
+        can(user, Power.WORK_ASSIGNED_CASES) and referral.caseworker_id == user.id)
 
 
 def can_decide(user) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
+from portal.accounts.services import normalise_email, normalise_phone
 from portal.accounts.roles import Power, roles_with
 from portal.audit import changed, record
 from portal.clock import HK, utcnow
@@ -227,8 +228,10 @@ def save_dates(user, r: Referral, termination_date: date | None, stay_extended_u
 
 def save_worker(user, r: Referral, name: str, phone: str | None, email: str | None, language: str,
                 interpreter: bool, step: int = 4) -> Referral:
+    """Who she is, for the caseworker: her number and e-mail as the accounts store them (E.164, lower case)."""
     _draft(user, r)
-    r.worker = {"name": name.strip(), "phone": phone or None, "email": email or None, "language": language,
+    r.worker = {"name": name.strip(), "phone": normalise_phone(phone) if phone else None,
+                "email": normalise_email(email) if email else None, "language": language,
                 "interpreter": bool(interpreter)}
     return _saved(user, r, step, "worker")
 

@@ -79,12 +79,13 @@ def init_app(app):
     app.jinja_env.lstrip_blocks = True
     from portal.accounts.roles import can
     from portal.organisations.models import MemberRole, MemberState, OrgState
+    from portal.referrals.models import ReferralState
     from portal.trainings.models import BookingState, OutreachState, SessionState, WaitState
     app.jinja_env.globals.update(
         can=can,
         # States are compared with their enums (a typo is then an error, not a silent False).
         OrgState=OrgState, MemberState=MemberState, MemberRole=MemberRole, SessionState=SessionState,
-        BookingState=BookingState, WaitState=WaitState, OutreachState=OutreachState,
+        BookingState=BookingState, WaitState=WaitState, OutreachState=OutreachState, ReferralState=ReferralState,
         static_version=static_version,
         inline_css=lambda: Markup(stylesheet()[0]),
         format_date=format_date_named,

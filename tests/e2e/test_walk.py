@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from tests.e2e.helpers import sign_in
-from tests.test_access import MATRIX, ROLES, World
+from tests.test_access import MATRIX, SWEPT, World
 
 # Answers that are files, not pages: downloads and calendars (checked in the route tests).
 NOT_PAGES = {"static", "main.healthz", "materials.download", "trainings.booking_ics", "trainings.feed"}
@@ -59,7 +59,7 @@ def make_world(app):
         db.session.commit()
         urls = {}
         with app.test_request_context():
-            for role in ROLES:
+            for role in SWEPT:
                 urls[role] = [url_for(r.endpoint, **r.args(world)) for r in MATRIX
                               if r.method == "GET" and r.expect[role] == 200
                               and r.endpoint not in NOT_PAGES]
@@ -68,7 +68,7 @@ def make_world(app):
     return urls, logins, ids
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", SWEPT)
 def test_walk(live_server, browser, role):
     from axe_playwright_python.sync_playwright import Axe
     base, app = live_server.url, live_server.app

@@ -65,9 +65,11 @@ PAGES = {
                   "materials.show"],
     "member": ["main.home", "organisations.mine", "organisations.show", "organisations.join", "accounts.account",
                "trainings.catalogue", "trainings.show", "trainings.mine"],
-    "leader": ["organisations.show", "organisations.edit", "trainings.outreach", "trainings.request_outreach"],
+    "leader": ["organisations.show", "organisations.edit", "trainings.outreach", "trainings.request_outreach",
+               "referrals.index", "referrals.start", "referrals.step", "referrals.show"],
     "staff": ["staff.dashboard", "staff.queue", "trainings_staff.sessions", "trainings_staff.attendance",
-              "trainings_staff.outreach_requests"],
+              "trainings_staff.outreach_requests", "referrals_staff.queue"],
+    "supervisor": ["referrals_staff.case"],
 }
 
 
@@ -78,9 +80,12 @@ def test_weight_of_every_main_page(live_server, browser):
         with app.test_request_context():
             ids = {"org_id": world.org.id, "session_id": world.ts.id, "material_id": world.material.id}  # noqa: F841
 
+            own = {"referrals.step": {"ref": world.draft.ref, "n": 1}, "referrals.show": {"ref": world.referral.ref},
+                   "referrals_staff.case": {"ref": world.case.ref}}
+
             def args(endpoint):
                 wanted = next(app.url_map.iter_rules(endpoint)).arguments
-                return {k: v for k, v in ids.items() if k in wanted}
+                return own.get(endpoint) or {k: v for k, v in ids.items() if k in wanted}
             urls = {role: [url_for(e, **args(e)) for e in endpoints] for role, endpoints in PAGES.items()}
         logins = {role: (u.email or u.phone) for role, u in world.users.items()}
     table, over = [], []

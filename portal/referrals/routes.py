@@ -1,0 +1,325 @@
+"""Referrals over HTTP: the leader's form in steps and her status-only view (/referrals/), the Mission's
+queue and case page (/staff/referrals/). Every page of a case is titled "Notes", never stored by the browser
+(no-store) nor by htmx's history, and addressed by the referral's random reference."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.organisations.models import Membership, MemberState, Organisation
+from portal.organisations.services import memberships_for
+from portal.referrals import bp, forms, services, staff_bp
+from portal.referrals.models import REF_ALPHABET, REF_LENGTH, KeyDate, Referral, ReferralState
+from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, require
+from portal.web.forms import EmptyForm
+
+STEPS = [  # (the form, its title): the leader's form, one question group per step
+    (forms.WhatForm, _l("What happened")),
+    (forms.DatesForm, _l("Dates")),
+    (forms.WorkerForm, _l("The worker")),
+    (forms.ContactForm, _l("Safe ways to reach her")),
+    (forms.EmployerForm, _l("The employer")),
+    (forms.ConsentForm, _l("Her agreement")),
+]
+_REF = re.compile(f"^[{REF_ALPHABET}]{{{REF_LENGTH}}}$")
+
+
+def _referral(ref: str) -> Referral:
+    if not _REF.match(ref):
+        abort(404)
+    r = db.session.scalar(select(Referral).where(Referral.ref == ref))
+    if r is None:
+        abort(404)
+    return r
+
+
+def _private(response):
+    """A page of a case: never kept by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the referring side ---
+
+@bp.before_request
+@login_required
+def signed_in():
+    pass
+
+
+def _referring_orgs() -> list[Organisation]:
+    return [m.organisation for m in memberships_for(current_user) if services.can_refer(current_user, m.organisation)]
+
+
+@bp.get("/")
+def index():
+    return _private(render("referrals/index.html", orgs=_referring_orgs(),
+                           referrals=db.session.scalars(services.followed(current_user)).all()))
+
+
+@bp.route("/new/<int:org_id>", methods=["GET", "POST"])
+def start(org_id):
+    org = get_or_404(Organisation, org_id)
+    require(services.can_refer(current_user, org))
+    form = forms.StartForm()
+    members = db.session.scalars(select(Membership).where(
+        Membership.organisation_id == org.id, Membership.state == MemberState.ACTIVE)
+        .options(joinedload(Membership.user)).order_by(Membership.id)).all()
+    form.worker.choices = [(forms.NO_ACCOUNT, _("Someone without an account on the portal"))] + [
+        (str(m.user_id), m.user.name) for m in members]
+    error = None
+    if form.validate_on_submit():
+        member = int(form.worker.data) if (form.worker.data or "").isdigit() else None
+        r, error = attempt(services.start, current_user, org, form.key.data, member)
+        if error is None:
+            return redirect_to(url_for("referrals.step", ref=r.ref, n=1))
+    elif not form.is_submitted():
+        form.key.data = secrets.token_urlsafe(18)
+    status = 422 if form.is_submitted() else 200
+    return _private(render("referrals/start.html", "form", status=status, form=form, org=org, error=error))
+
+
+def _filled(n: int, r: Referral):
+    """Step n's form, as sent, or filled from the draft."""
+    form_class = STEPS[n - 1][0]
+    if request.method == "POST":
+        return form_class()
+    data = {
+        1: lambda: {"categories": r.category_list, "urgency": r.urgency, "story": r.story},
+        2: lambda: {"termination_date": r.termination_date},
+        3: lambda: dict(r.worker or {}),
+        4: lambda: dict(r.contact or {"no_employer": True}),
+        5: lambda: dict(r.employer or {}),
+        6: lambda: {},
+    }[n]()
+    return form_class(data=data)
+
+
+def _save(n: int, r: Referral, form):
+    d = form.data
+    return {
+        1: lambda: services.save_what(current_user, r, d["categories"] or [], d["urgency"] or "normal",
+                                      d["story"] or "", step=2),
+        2: lambda: services.save_dates(current_user, r, d["termination_date"], None, step=3),
+        3: lambda: services.save_worker(current_user, r, d["name"] or "", d["phone"] or None, d["email"] or None,
+                                        d["language"], d["interpreter"], step=4),
+        4: lambda: services.save_contact(current_user, r, d["channels"] or [], d["days"] or [], d["hours"] or "",
+                                         d["message_only"], d["no_employer"], step=5),
+        5: lambda: services.save_employer(current_user, r, d["name"] or "", d["phone"] or "", d["address"] or "",
+                                          d["agency"] or "", step=6),
+        6: lambda: services.record_consent(current_user, r, d["how"], d["given_on"]),
+    }[n]
+
+
+@bp.route("/<ref>/step/<int:n>", methods=["GET", "POST"])
+def step(ref, n):
+    r = _referral(ref)
+    require(services.can_follow(current_user, r))
+    if not 1 <= n <= len(STEPS):
+        abort(404)
+    if r.state != ReferralState.DRAFT:
+        return redirect_to(url_for("referrals.show", ref=r.ref))
+    form = _filled(n, r)
+    going = request.form.get("go", "next")
+    consented = services.has_consent(r)
+    error = None
+    if n == len(STEPS) and consented:  # recorded once: the last step only leads on
+        form = EmptyForm()
+    if form.validate_on_submit():
+        if not isinstance(form, EmptyForm):
+            _saved, error = attempt(_save(n, r, form))
+        if error is None:
+            if going == "back":
+                return redirect_to(url_for("referrals.step", ref=r.ref, n=max(n - 1, 1)))
+            if going == "later":
+                flash(_("Saved. You can finish it later from Mutual Care and Support."), "success")
+                return redirect_to(url_for("referrals.index"))
+            return redirect_to(url_for("referrals.step", ref=r.ref, n=n + 1) if n < len(STEPS)
+                               else url_for("referrals.show", ref=r.ref))
+    status = 422 if request.method == "POST" else 200
+    return _private(render("referrals/step.html", "form", status=status, r=r, form=form, n=n, steps=STEPS,
+                           title=STEPS[n - 1][1], consented=consented, error=error))
+
+
+@bp.get("/<ref>")
+def show(ref):
+    """A draft: what will be sent, what is missing, and Send. Sent: the status-only view."""
+    r = _referral(ref)
+    require(services.can_follow(current_user, r))
+    if r.state == ReferralState.DRAFT:
+        return _private(render("referrals/status.html", r=r, missing=services.missing(r), steps=STEPS,
+                               consented=services.has_consent(r)))
+    services.read_status(current_user, r)
+    return _private(render("referrals/status.html", r=r, notes=services.shared_notes(r),
+                           leave_by=services.leave_by(r.termination_date, r.stay_extended_until),
+                           days_left=services.days_left))
+
+
+@bp.post("/<ref>/submit")
+def submit(ref):
+    r = _referral(ref)
+    require(services.can_follow(current_user, r))
+    if EmptyForm().validate_on_submit():
+        act(services.submit, current_user, r, done=_("Sent to the Mission. You will see here what happens next."))
+    return redirect_to(url_for("referrals.show", ref=r.ref))
+
+
+@bp.post("/<ref>/discard")
+def discard(ref):
+    r = _referral(ref)
+    require(services.can_follow(current_user, r))
+    if EmptyForm().validate_on_submit() and act(services.discard, current_user, r,
+                                                done=_("The draft was deleted. Nothing of it is kept.")):
+        return redirect_to(url_for("referrals.index"))
+    return redirect_to(url_for("referrals.show", ref=r.ref))
+
+
+@bp.post("/<ref>/withdraw")
+def withdraw(ref):
+    r = _referral(ref)
+    require(services.can_follow(current_user, r))
+    if EmptyForm().validate_on_submit():
+        act(services.withdraw_consent, current_user, r,
+            done=_("Her agreement was withdrawn. Nothing more is shared, and what she told is deleted."))
+    return redirect_to(url_for("referrals.show", ref=r.ref))
+
+
+# --- the Mission's side ---
+
+@staff_bp.before_request
+@login_required
+def queue_only():
+    require(services.can_see_queue(current_user))
+
+
+QUEUE_VIEWS = {
+    "open": sorted(services.OPEN_STATES),
+    "declined": [ReferralState.DECLINED],
+    "closed": [ReferralState.CLOSED],
+}
+
+
+@staff_bp.get("/")
+def queue():
+    view = request.args.get("view", "open")
+    if view not in QUEUE_VIEWS:
+        view = "open"
+    page = paginate(services.queue_lines(QUEUE_VIEWS[view]))
+    return _private(render("referrals/queue.html", page=page, view=view, is_near=services.is_near,
+                           can_work_on=lambda r: services.can_work(current_user, r)))
+
+
+def _case(r: Referral, status: int = 200, **forms_sent):
+    """The case page (its read audited), with the forms the viewer may use: those sent back with their
+    errors, the others empty."""
+    services.read_case(current_user, r)
+    assign = forms_sent.get("assign") or forms.AssignForm()
+    assign.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
+    page = dict(
+        triage=forms_sent.get("triage") or forms.TriageForm(data={"programme": r.programme, "urgency": r.urgency}),
+        decline=forms_sent.get("decline") or forms.DeclineForm(), assign=assign,
+        note=forms_sent.get("note") or forms.NoteForm(),
+        stay=forms_sent.get("stay") or forms.StayForm(data={"termination_date": r.termination_date,
+                                                             "stay_extended_until": r.stay_extended_until}),
+        key_date=forms_sent.get("key_date") or forms.KeyDateForm(), close=forms_sent.get("close") or forms.CloseForm(),
+        empty=EmptyForm())
+    return _private(render("referrals/case.html", status=status, r=r, may=services.may, channels=forms.CHANNELS,
+                           days=forms.DAYS,
+                           leave_by=services.leave_by(r.termination_date, r.stay_extended_until),
+                           days_left=services.days_left, is_near=services.is_near, **page))
+
+
+def _worked(ref: str) -> Referral:
+    r = _referral(ref)
+    require(services.can_work(current_user, r) and r.state != ReferralState.DRAFT)
+    return r
+
+
+@staff_bp.get("/<ref>")
+def case(ref):
+    return _case(_worked(ref))
+
+
+def _case_action(ref, form_name, form_class, service, done, args, decide=False):
+    """One form of the case page: done (flash, back to the page), or the page again with the form's errors.
+    `decide`: a supervisor's decision (triage, accept, decline, assign)."""
+    r = _worked(ref)
+    require(not decide or services.can_decide(current_user))
+    form = form_class()
+    if form_name == "assign":
+        form.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
+    if form.validate_on_submit():
+        if act(service, current_user, r, *args(form), done=done):
+            return redirect_to(url_for("referrals_staff.case", ref=r.ref))
+        db.session.refresh(r)
+    return _case(r, status=422, **{form_name: form})
+
+
+@staff_bp.post("/<ref>/triage")
+def triage(ref):
+    return _case_action(ref, "triage", forms.TriageForm, services.triage, _("Triaged."),
+                        lambda f: (f.programme.data, f.urgency.data), decide=True)
+
+
+@staff_bp.post("/<ref>/accept")
+def accept(ref):
+    return _case_action(ref, "empty", EmptyForm, services.accept, _("Accepted. The leader was told."),
+                        lambda f: (), decide=True)
+
+
+@staff_bp.post("/<ref>/decline")
+def decline(ref):
+    return _case_action(ref, "decline", forms.DeclineForm, services.decline,
+                        _("Declined. The leader was told the reason."), lambda f: (f.reason.data,), decide=True)
+
+
+@staff_bp.post("/<ref>/assign")
+def assign(ref):
+    return _case_action(ref, "assign", forms.AssignForm, lambda u, r, cw_id: services.assign(
+        u, r, db.session.get(User, cw_id)), _("Assigned. The caseworker was told."),
+        lambda f: (f.caseworker.data,), decide=True)
+
+
+@staff_bp.post("/<ref>/notes")
+def note(ref):
+    return _case_action(ref, "note", forms.NoteForm, services.add_note, _("The note was added."),
+                        lambda f: (f.body.data, f.shared.data))
+
+
+@staff_bp.post("/<ref>/stay")
+def stay(ref):
+    return _case_action(ref, "stay", forms.StayForm, services.set_stay, _("The dates were saved."),
+                        lambda f: (f.termination_date.data, f.stay_extended_until.data))
+
+
+@staff_bp.post("/<ref>/dates")
+def add_date(ref):
+    return _case_action(ref, "key_date", forms.KeyDateForm, services.add_date,
+                        _("The date was added. You will be reminded the day before."),
+                        lambda f: (f.kind.data, f.day.data))
+
+
+@staff_bp.post("/<ref>/dates/<int:date_id>/remove")
+def remove_date(ref, date_id):
+    r = _worked(ref)
+    key_date = get_or_404(KeyDate, date_id)
+    if key_date.referral_id != r.id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        act(services.remove_date, current_user, r, key_date, done=_("The date was removed."))
+    return redirect_to(url_for("referrals_staff.case", ref=r.ref))
+
+
+@staff_bp.post("/<ref>/close")
+def close(ref):
+    return _case_action(ref, "close", forms.CloseForm, services.close, _("The case was closed."),
+                        lambda f: (f.outcome.data,))

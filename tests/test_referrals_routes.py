@@ -1,0 +1,168 @@
+"""Referrals over HTTP, without JavaScript (plain posts and redirects) unless said: the leader's form in steps,
+the status-only view, the Mission's queue and case page; what each page shows, and to whom."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from portal.audit import AuditLog
+from portal.extensions import db
+from portal.referrals import services
+from portal.referrals.models import Referral, ReferralState
+from tests.factories import MembershipFactory, OrganisationFactory, StaffFactory
+from tests.helpers import csrf_token, post, sign_in, snapshot
+
+NAME, EMPLOYER = "Rosalinda Cruz", "Mrs Wong Employer"
+
+
+def walk_the_form(client, org, member=None) -> Referral:
+    page = client.get(f"/referrals/new/{org.id}").get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, f"/referrals/new/{org.id}")
+    response = client.post(f"/referrals/new/{org.id}", data={"csrf_token": token, "key": key,
+                                                             "worker": str(member.id) if member else ""})
+    assert response.status_code == 303
+    again = client.post(f"/referrals/new/{org.id}", data={"csrf_token": token, "key": key, "worker": ""})
+    assert again.headers["Location"] == response.headers["Location"]  # a double tap: the same draft
+    r = db.session.scalars(select(Referral)).one()
+    steps = [
+        {"categories": ["wages", "termination"], "urgency": "days", "story": "Not paid since August."},
+        {"termination_date": services.today().isoformat()},
+        {"name": NAME, "phone": "9123 4567", "language": "fil", "interpreter": "y"},
+        {"channels": ["sms"], "days": ["sun"], "hours": "after 21:00", "message_only": "y", "no_employer": "y"},
+        {"name": EMPLOYER, "phone": "2123 4567", "address": "Flat 1", "agency": ""},
+        {"how": "in_person", "given_on": services.today().isoformat()},
+    ]
+    for n, data in enumerate(steps, 1):
+        response = post(client, f"/referrals/{r.ref}/step/{n}", {**data, "go": "next"})
+        assert response.status_code == 303, (n, response.get_data(as_text=True)[:800])
+    assert response.headers["Location"] == f"/referrals/{r.ref}"
+    return r
+
+
+def test_a_leader_refers_a_worker_step_by_step_and_sends_it(app, client):
+    org = OrganisationFactory()
+    StaffFactory(role="supervisor")
+    sign_in(client, org.created_by)
+    r = walk_the_form(client, org)
+    page = client.get(f"/referrals/{r.ref}")
+    html = page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store" and "<title>Notes" in html and 'hx-history="false"' in html
+    assert "Send to the Mission" in html
+    assert post(client, f"/referrals/{r.ref}/submit").status_code == 303
+    db.session.refresh(r)
+    assert r.state == ReferralState.SUBMITTED and r.worker["name"] == NAME and r.worker["phone"] == "+85291234567"
+    assert r.contact["message_only"] is True and r.employer["name"] == EMPLOYER
+    # Once sent, the status-only view: no employer, no story, no name.
+    html = client.get(f"/referrals/{r.ref}").get_data(as_text=True)
+    assert "Sent to the Mission" in html
+    for hidden in (EMPLOYER, NAME, "Not paid since August"):
+        assert hidden not in html
+    # The form's steps are closed to changes once sent.
+    assert client.get(f"/referrals/{r.ref}/step/5").status_code == 303
+    assert EMPLOYER not in client.get(f"/referrals/{r.ref}/step/5", follow_redirects=True).get_data(as_text=True)
+
+
+def test_back_keeps_what_she_typed_and_later_keeps_the_draft(app, client):
+    org = OrganisationFactory()
+    sign_in(client, org.created_by)
+    r = services.start(org.created_by, org, "k" * 20)
+    response = post(client, f"/referrals/{r.ref}/step/3", {"name": NAME, "go": "back"})
+    assert response.headers["Location"] == f"/referrals/{r.ref}/step/2"
+    assert NAME in client.get(f"/referrals/{r.ref}/step/3").get_data(as_text=True)
+    response = post(client, f"/referrals/{r.ref}/step/4", {"hours": "Sunday only", "go": "later"})
+    assert response.headers["Location"] == "/referrals/"
+    html = client.get("/referrals/").get_data(as_text=True)
+    assert r.ref in html and "Draft" in html
+
+
+def test_bad_input_is_named_in_her_language_and_saves_nothing(app, client):
+    org = OrganisationFactory()
+    org.created_by.locale = "fil"
+    db.session.commit()
+    sign_in(client, org.created_by)
+    r = services.start(org.created_by, org, "k" * 20)
+    before = snapshot()
+    response = post(client, f"/referrals/{r.ref}/step/3", {"name": NAME, "phone": "12", "go": "next"})
+    assert response.status_code == 422
+    assert "Pakitingnan ulit ang form" in response.get_data(as_text=True)
+    response = post(client, f"/referrals/{r.ref}/step/1", {"story": "x" * 3001, "go": "next"},
+                    headers={"HX-Request": "true", "HX-Target": "form-block"})
+    assert response.status_code == 422 and response.get_data(as_text=True).startswith('<div id="form-block">')
+    response = post(client, f"/referrals/{r.ref}/step/6", {"how": "written", "given_on": "2020-01-01",
+                                                           "go": "next"})
+    assert response.status_code == 422 and "Hindi posible ang petsang ito" in response.get_data(as_text=True)
+    assert snapshot() == before
+
+
+def test_sending_without_her_agreement_is_refused_with_the_reason(app, client):
+    org = OrganisationFactory()
+    sign_in(client, org.created_by)
+    r = services.start(org.created_by, org, "k" * 20)
+    html = client.get(f"/referrals/{r.ref}").get_data(as_text=True)
+    assert "Send to the Mission" not in html and "Missing" in html
+    response = post(client, f"/referrals/{r.ref}/submit")
+    assert response.status_code == 303
+    assert "nothing reaches the Mission without it" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.get(Referral, r.id).state == ReferralState.DRAFT
+
+
+def test_the_mission_triages_assigns_and_the_leader_reads_only_the_shared_note(app, client):
+    org = OrganisationFactory()
+    supervisor, caseworker = StaffFactory(role="supervisor"), StaffFactory(role="caseworker")
+    sign_in(client, org.created_by)
+    r = walk_the_form(client, org)
+    post(client, f"/referrals/{r.ref}/submit")
+    supervising = app.test_client()
+    sign_in(supervising, supervisor)
+    queue = supervising.get("/staff/referrals/").get_data(as_text=True)
+    assert r.ref in queue and NAME not in queue and EMPLOYER not in queue
+    case = supervising.get(f"/staff/referrals/{r.ref}")
+    assert case.headers["Cache-Control"] == "no-store" and NAME in case.get_data(as_text=True)
+    assert post(supervising, f"/staff/referrals/{r.ref}/triage", {"programme": "leap", "urgency": "now"}).status_code == 303
+    assert post(supervising, f"/staff/referrals/{r.ref}/accept").status_code == 303
+    assert post(supervising, f"/staff/referrals/{r.ref}/assign", {"caseworker": caseworker.id}).status_code == 303
+    working = app.test_client()
+    sign_in(working, caseworker)
+    assert NAME in working.get(f"/staff/referrals/{r.ref}").get_data(as_text=True)
+    post(working, f"/staff/referrals/{r.ref}/notes", {"body": "She is safe at her cousin's.", "shared": "y"})
+    post(working, f"/staff/referrals/{r.ref}/notes", {"body": "Employer may retaliate."})
+    html = client.get(f"/referrals/{r.ref}").get_data(as_text=True)
+    assert "A caseworker is helping" in html and "She is safe at her cousin&#39;s." in html
+    assert "retaliate" not in html and EMPLOYER not in html
+    reads = db.session.scalars(select(AuditLog.actor_id).where(AuditLog.action == "referral.read")).all()
+    assert supervisor.id in reads and caseworker.id in reads
+
+
+def test_a_refused_decision_says_why_on_the_case_page(app, client):
+    org = OrganisationFactory()
+    supervisor = StaffFactory(role="supervisor")
+    r = services.start(org.created_by, org, "k" * 20)
+    services.save_what(org.created_by, r, ["health"], "normal", "")
+    services.save_worker(org.created_by, r, NAME, None, None, "id", False)
+    services.save_contact(org.created_by, r, ["whatsapp"], [], "", False, True)
+    services.record_consent(org.created_by, r, "phone", services.today())
+    services.submit(org.created_by, r)
+    services.decline(supervisor, r, "duplicate")
+    sign_in(client, supervisor)
+    response = post(client, f"/staff/referrals/{r.ref}/accept")
+    assert response.status_code == 422  # the case page again, with why
+    assert "the referral is now “Declined”" in response.get_data(as_text=True)
+    assert db.session.get(Referral, r.id).state == ReferralState.DECLINED
+
+
+def test_no_one_else_reaches_a_referral_and_an_unknown_reference_is_not_found(app, client):
+    org = OrganisationFactory()
+    member = MembershipFactory(organisation=org).user
+    r = services.start(org.created_by, org, "k" * 20)
+    for person in (member, OrganisationFactory().created_by, StaffFactory()):
+        c = app.test_client()
+        sign_in(c, person)
+        assert c.get(f"/referrals/{r.ref}").status_code == 403
+        assert c.get(f"/referrals/{r.ref}/step/1").status_code == 403
+    sign_in(client, org.created_by)
+    for ref in ("AAAAAAAAAA", "short", "1" * 10, r.ref.lower()):
+        assert client.get(f"/referrals/{ref}").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "referral.status_read")) == 0
