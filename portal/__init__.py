@@ -45,6 +45,7 @@ def create_app(config=None) -> Flask:
     from portal.accounts import bp as accounts_bp
     from portal.organisations import bp as organisations_bp
     from portal.referrals import bp as referrals_bp
+    from portal.referrals import check_bp
     from portal.referrals import staff_bp as referrals_staff_bp
     from portal.staff import bp as staff_bp
     from portal.trainings import bp as trainings_bp
@@ -53,7 +54,7 @@ def create_app(config=None) -> Flask:
     from portal.trainings.materials import staff_bp as materials_staff_bp
     from portal.web.routes import bp as main_bp
     for bp in (main_bp, accounts_bp, organisations_bp, staff_bp, trainings_bp, trainings_staff_bp, materials_bp,
-               materials_staff_bp, referrals_bp, referrals_staff_bp):
+               materials_staff_bp, referrals_bp, referrals_staff_bp, check_bp):
         app.register_blueprint(bp)
 
     from portal import cli

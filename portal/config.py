@@ -90,6 +90,7 @@ class Config:
     REGISTER_LIMIT_TARGET = "5 per hour"        # tries with one number or e-mail
     JOIN_LIMIT_ADDRESS = "30 per hour"          # wrong join codes
     JOIN_LIMIT_ACCOUNT = "10 per hour"
+    CASE_CODE_LIMIT_ADDRESS = "10 per hour"     # wrong codes at /check (a referred worker's own code)
     ORG_LIMIT_ADDRESS = "10 per day"            # organisations registered
     ORG_LIMIT_ACCOUNT = "3 per day"
     PASSWORD_HASH = {}  # argon2id parameters; the library's defaults when empty
@@ -106,8 +107,11 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
     MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE")  # the CA of a mail server whose certificate no public CA signed
     WORKER_INTERVAL = 30
+    # Closed and declined referrals are shredded (personal and case fields erased, counts kept) this long after.
+    REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", "365"))
     PER_PAGE = 25
     QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.gov.hk/en/")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")  # in messages that name where to go
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     def __init__(self):

@@ -58,6 +58,7 @@ REGISTER_ADDRESS = Limit("register-address", "REGISTER_LIMIT_ADDRESS")
 REGISTER_TARGET = Limit("register-target", "REGISTER_LIMIT_TARGET")  # tries with one number or e-mail
 JOIN_ADDRESS = Limit("join-address", "JOIN_LIMIT_ADDRESS")           # wrong join codes
 JOIN_ACCOUNT = Limit("join-account", "JOIN_LIMIT_ACCOUNT")
+CASE_CODE_ADDRESS = Limit("case-code-address", "CASE_CODE_LIMIT_ADDRESS")  # wrong codes of referred workers
 ORG_ADDRESS = Limit("org-address", "ORG_LIMIT_ADDRESS")              # organisations registered
 ORG_ACCOUNT = Limit("org-account", "ORG_LIMIT_ACCOUNT")
 

@@ -75,9 +75,11 @@ OUTREACH = lambda w: {"request_id": w.outreach.id}  # noqa: E731
 DRAFT = lambda w: {"ref": w.draft.ref}  # noqa: E731
 SENT = lambda w: {"ref": w.referral.ref}  # noqa: E731
 CASE = lambda w: {"ref": w.case.ref}  # noqa: E731
+QUESTION = lambda w: {"ref": w.question.ref}  # noqa: E731
 LEADERS = {"leader", "other_leader"}
 STAFF = {"staff"}
 WORKERS = {"caseworker", "supervisor"}  # of the world's case: its caseworker, and supervisors
+ANSWERERS = {"caseworker", "other_caseworker", "supervisor"}  # questions without names
 
 MATRIX = [
     Row("main.home", "GET", everyone(200)),
@@ -182,6 +184,12 @@ MATRIX = [
     Row("referrals.submit", "POST", only(303, {"leader"}), args=DRAFT),
     Row("referrals.discard", "POST", only(303, {"leader"}), args=DRAFT),
     Row("referrals.withdraw", "POST", only(303, {"leader"}), args=SENT),
+    Row("referrals.ask", "GET", only(200, {"leader"}), args=ORG),
+    Row("referrals.ask", "POST", only(422, {"leader"}), args=ORG),
+    Row("referrals.question", "GET", only(200, {"leader"}), args=QUESTION),
+    Row("check.page", "GET", everyone(200)),  # a worker's own code: no sign-in
+    Row("check.page", "POST", everyone(422)),
+    Row("check.withdraw_by_code", "POST", everyone(422)),
     # ... and the Mission's: the queue's lines for every Mission role, a case for its caseworker and supervisors.
     Row("referrals_staff.queue", "GET", only(200, STAFF)),
     Row("referrals_staff.case", "GET", only(200, WORKERS), args=CASE),
@@ -197,6 +205,9 @@ MATRIX = [
     Row("referrals_staff.remove_date", "POST", only(303, WORKERS),
         args=lambda w: {"ref": w.case.ref, "date_id": w.key_date.id}),
     Row("referrals_staff.close", "POST", only(422, WORKERS), args=CASE),
+    Row("referrals_staff.questions", "GET", only(200, ANSWERERS)),
+    Row("referrals_staff.answer", "GET", only(200, ANSWERERS), args=QUESTION),
+    Row("referrals_staff.answer", "POST", only(422, ANSWERERS), args=QUESTION),
 ]
 
 
@@ -238,6 +249,7 @@ class World:
         referrals.accept(self.supervisor, self.case)
         referrals.assign(self.supervisor, self.case, self.caseworker)
         self.key_date = referrals.add_date(self.caseworker, self.case, "conciliation", future(10).date())
+        self.question = referrals.ask(self.leader, self.org, "wages", "days", "May she claim a month's wages?")
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
                       "leader": self.leader, "staff": self.staff, "caseworker": self.caseworker,
                       "other_caseworker": StaffFactory(role="caseworker"), "supervisor": self.supervisor,

@@ -377,7 +377,9 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                      url_for("referrals.discard", ref=world.draft.ref), url_for("referrals.withdraw", ref=sent),
                      *(url_for(f"referrals_staff.{e}", ref=sent) for e in ("triage", "accept", "decline")),
                      *(url_for(f"referrals_staff.{e}", ref=case) for e in ("assign", "note", "stay", "add_date", "close")),
-                     url_for("referrals_staff.remove_date", ref=case, date_id=world.key_date.id)}
+                     url_for("referrals_staff.remove_date", ref=case, date_id=world.key_date.id),
+                     url_for("referrals.ask", org_id=world.org.id),
+                     url_for("referrals_staff.answer", ref=world.question.ref), url_for("check.page")}
     assert expected <= actions, sorted(expected - actions)
 
 

@@ -166,3 +166,91 @@ def test_no_one_else_reaches_a_referral_and_an_unknown_reference_is_not_found(ap
         assert client.get(f"/referrals/{ref}").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
         AuditLog.action == "referral.status_read")) == 0
+
+
+def referral_for_someone_without_an_account(org, channels=("sms",), language="id") -> Referral:
+    r = services.start(org.created_by, org, "no-account-form-key")
+    services.save_what(org.created_by, r, ["abuse"], "now", "She was hit.")
+    services.save_worker(org.created_by, r, NAME, "+6281234567890", None, language, False)
+    services.save_contact(org.created_by, r, list(channels), ["sun"], "", True, True)
+    services.record_consent(org.created_by, r, "in_person", services.today())
+    return services.submit(org.created_by, r)
+
+
+def code_sent(r: Referral) -> str:
+    from portal.notifications.models import OutboxMessage
+    m = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_code")).one()
+    assert (m.channel, m.to_address, m.user_id) == ("sms", "+6281234567890", None)
+    for secret in (NAME, org_name(r), "abuse", "hit"):
+        assert secret not in m.body
+    return re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", m.body).group(0)
+
+
+def org_name(r):
+    return r.organisation.name
+
+
+def test_a_worker_without_an_account_follows_and_withdraws_with_her_code(app, client):
+    org = OrganisationFactory()
+    r = referral_for_someone_without_an_account(org)
+    code = code_sent(r)
+    page = client.get("/check")
+    assert page.headers["Cache-Control"] == "no-store" and "<title>Code" in page.get_data(as_text=True)
+    response = post(client, "/check", {"code": code.lower().replace("-", " ")}, page="/check")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Sent to the Mission" in html
+    for hidden in (NAME, "She was hit", org.name):
+        assert hidden not in html
+    response = post(client, "/check/withdraw", {"code": code}, page="/check")
+    assert "Your agreement was withdrawn" in response.get_data(as_text=True)
+    db.session.expire_all()
+    r = db.session.get(Referral, r.id)
+    assert (r.state, r.outcome, r.worker, r.code_hash) == (ReferralState.CLOSED, "withdrawn", None, None)
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.actor_id.is_(None))).all()
+    assert {"referral.worker_read", "referral.withdraw", "referral.shredded"} <= set(actions)
+    assert post(client, "/check", {"code": code}, page="/check").status_code == 422  # the code died with it
+
+
+def test_her_code_comes_in_her_language_and_only_by_text_or_mail(app):
+    from portal.notifications.models import OutboxMessage
+    org = OrganisationFactory()
+    referral_for_someone_without_an_account(org, language="id")
+    m = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_code")).one()
+    assert m.locale == "id" and m.body.startswith("Kode Anda")
+    other = OrganisationFactory()
+    referral_for_someone_without_an_account(other, channels=("call",))  # never a text she did not choose
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "case_code")) == 1
+
+
+def test_guessing_codes_is_limited_per_address(app, client):
+    org = OrganisationFactory()
+    code = code_sent(referral_for_someone_without_an_account(org))
+    for _ in range(10):
+        assert post(client, "/check", {"code": "AAAA-BBBB-CCCC"}, page="/check").status_code == 422
+    refused = post(client, "/check", {"code": code}, page="/check")
+    assert refused.status_code == 429 and "Too many tries" in refused.get_data(as_text=True)
+    other = post(client, "/check", {"code": code}, page="/check", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other.status_code == 200  # from another address, her own code still works
+
+
+def test_a_question_without_names_over_http(app, client):
+    org = OrganisationFactory()
+    caseworker = StaffFactory(role="caseworker")
+    sign_in(client, org.created_by)
+    response = post(client, f"/referrals/ask/{org.id}", {"category": "immigration", "urgency": "days",
+                                                         "text": "Can she stay to pursue a claim?"})
+    assert response.status_code == 303
+    ref = response.headers["Location"].rsplit("/", 1)[1]
+    assert "No answer yet" in client.get(f"/referrals/questions/{ref}").get_data(as_text=True)
+    before = snapshot()
+    refused = post(client, f"/referrals/ask/{org.id}", {"category": "nonsense", "urgency": "days", "text": "x"})
+    assert refused.status_code == 422 and snapshot() == before
+    answering = app.test_client()
+    sign_in(answering, caseworker)
+    assert ref in answering.get("/staff/referrals/questions").get_data(as_text=True)
+    assert post(answering, f"/staff/referrals/questions/{ref}", {"body": "Yes, ask Immigration for an extension."}
+                ).status_code == 303
+    page = client.get(f"/referrals/questions/{ref}")
+    assert "ask Immigration for an extension" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"

@@ -132,7 +132,9 @@ def test_sending_tells_supervisors_only_that_there_is_news(people):
     r = sent(people)
     assert r.state == S.SUBMITTED and r.submitted_at is not None
     messages = db.session.scalars(select(OutboxMessage)).all()
-    assert [m.user_id for m in messages] == [people["supervisor"].id]
+    # The supervisors, and the worker herself (no account: her code, to the number she gave).
+    assert sorted((m.user_id or 0, m.kind) for m in messages) == [(0, "case_code"), (people["supervisor"].id,
+                                                                                    "referral_new")]
     for m in messages:
         for secret in (NAME, PHONE, "passport", "Chan", people["org"].name, r.ref):
             assert secret not in m.body and secret not in m.subject
@@ -243,7 +245,7 @@ def test_triage_accept_assign_then_the_caseworker_works_it(people):
     kinds = {m.kind: m.user_id for m in db.session.scalars(select(OutboxMessage))}
     assert kinds["case_assigned"] in (people["caseworker"].id, people["other_caseworker"].id)
     assert audit_actions(r) == ["referral.started"] + ["referral.draft_saved"] * 5 + [
-        "referral.consent_recorded", "referral.submit", "referral.triage", "referral.accept", "referral.assign",
+        "referral.consent_recorded", "referral.submit", "referral.code_sent", "referral.triage", "referral.accept", "referral.assign",
         "referral.assign"]
 
 
@@ -423,3 +425,104 @@ def test_a_member_with_an_account_is_linked_and_others_are_not_shown_it(people):
     r = draft(people["leader"], people["org"], member=people["member"], key="for-member")
     assert r.worker_id == people["member"].id
     assert not services.can_follow(people["member"], r)  # she is not a leader: the status view is not hers
+
+
+# --- the worker's jobs and the supervisors' trail ---
+
+def test_the_caseworker_is_reminded_the_day_before_once(people, app):
+    from portal.referrals import jobs
+    with time_machine.travel("2027-01-04 09:00 +0800", tick=False):
+        r = at(S.ASSIGNED, people)
+        services.add_date(people["caseworker"], r, "tribunal", date(2027, 1, 5))
+        services.add_date(people["caseworker"], r, "police", date(2027, 1, 9))
+        db.session.execute(text("DELETE FROM outbox"))
+        db.session.commit()
+        assert jobs.remind_dates() == 1
+        assert jobs.remind_dates() == 0  # once
+        (m,) = db.session.scalars(select(OutboxMessage)).all()
+        assert (m.user_id, m.kind) == (people["caseworker"].id, "case_date")
+        assert "tribunal" not in m.body.lower() and NAME not in m.body
+
+
+def test_a_passed_deadline_gives_way_to_the_next_date(people):
+    from portal.referrals import jobs
+    with time_machine.travel("2027-01-04 09:00 +0800", tick=False):
+        r = at(S.ASSIGNED, people)
+        services.set_stay(people["caseworker"], r, None, None)
+        services.add_date(people["caseworker"], r, "conciliation", date(2027, 1, 6))
+        services.add_date(people["caseworker"], r, "tribunal", date(2027, 2, 1))
+        assert r.deadline == date(2027, 1, 6)
+    with time_machine.travel("2027-01-07 09:00 +0800", tick=False):
+        assert jobs.refresh_deadlines() == 1
+        assert db.session.get(Referral, r.id).deadline == date(2027, 2, 1)
+
+
+def test_closed_referrals_are_shredded_after_the_retention_period(people, app):
+    from portal.referrals import jobs
+    app.config["REFERRAL_RETENTION_DAYS"] = 30
+    with time_machine.travel("2027-01-04 09:00 +0800", tick=False):
+        closed = at(S.CLOSED, people)
+    with time_machine.travel("2027-02-02 09:00 +0800", tick=False):
+        assert jobs.shred_expired() == 0  # 29 days
+    with time_machine.travel("2027-02-04 09:00 +0800", tick=False):
+        assert jobs.shred_expired() == 1
+        r = db.session.get(Referral, closed.id)
+        assert r.shredded_at is not None and r.worker is None and r.story is None and r.notes == []
+        assert r.categories and r.outcome == "resolved"  # the counts of reports stay
+        assert jobs.shred_expired() == 0
+
+
+def test_supervisors_see_who_opened_and_changed_a_case(people):
+    r = at(S.ASSIGNED, people)
+    services.read_case(people["caseworker"], r)
+    rows = services.trail(people["supervisor"], r)
+    assert [label for _, label, _ in rows][:2] == ["Opened", "Assigned"]
+    assert rows[0][2] == people["caseworker"].name
+    assert services.trail(people["caseworker"], r) == [] and services.trail(people["admin"], r) == []
+
+
+# --- questions without names ---
+
+def test_a_leader_asks_without_names_and_reads_the_answer(people):
+    q = services.ask(people["leader"], people["org"], "wages", "days", "Can she claim a month's wages in lieu?")
+    assert {m.user_id for m in db.session.scalars(select(OutboxMessage))} == {people["supervisor"].id}
+    assert "month" not in db.session.execute(text("SELECT text FROM referral_questions")).scalar_one()
+    for who in ("member", "other_leader", "staff", "supervisor"):
+        with pytest.raises(NotAllowed):
+            services.ask(people[who], people["org"], "wages", "days", "x")
+    with pytest.raises(services.EmptyQuestion):
+        services.ask(people["leader"], people["org"], "wages", "days", " ")
+    for who in ("staff", "admin", "leader", "member"):
+        with pytest.raises(NotAllowed):
+            services.answer(people[who], q, "Yes.")
+    services.answer(people["caseworker"], q, "Yes: one month's wages if no notice was given.")
+    assert services.read_question(people["coleader"], q).answer.startswith("Yes")
+    with pytest.raises(NotAllowed):
+        services.read_question(people["other_leader"], q)
+    with pytest.raises(NotAllowed):
+        services.read_question(people["admin"], q)
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "referral_questions")).all()
+    assert actions == ["question.asked", "question.answered", "question.read"]
+    told = db.session.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == "referral_news")).all()
+    assert told == [people["leader"].id]
+    assert [x.id for x in db.session.scalars(services.questions_of(people["leader"]))] == [q.id]
+    assert list(db.session.scalars(services.questions_of(people["other_leader"]))) == []
+
+
+def test_unanswered_urgent_questions_come_first(people):
+    p = people
+    answered = services.ask(p["leader"], p["org"], "health", "now", "a")
+    services.answer(p["supervisor"], answered, "b")
+    normal = services.ask(p["leader"], p["org"], "health", "normal", "c")
+    now = services.ask(p["leader"], p["org"], "abuse", "now", "d")
+    assert [q.id for q in db.session.scalars(services.open_questions())] == [now.id, normal.id, answered.id]
+
+
+def test_every_read_the_services_audit_is_known_as_a_read():
+    """The checks that ignore the audit rows of reads (tests/helpers.snapshot) know each of them."""
+    import re
+    from pathlib import Path
+
+    from portal.referrals.models import READ_ACTIONS
+    source = (Path(__file__).parent.parent / "portal" / "referrals" / "services.py").read_text()
+    assert set(re.findall(r'"((?:referral|question)\.\w*read)"', source)) == READ_ACTIONS

@@ -1,5 +1,5 @@
-"""Mutual Care and Support: referrals, her consents, key dates and notes (personal and case fields hold Fernet
-tokens: portal/crypto.py)
+"""Mutual Care and Support: referrals, her consents, key dates and notes, questions without names (personal and
+case fields hold Fernet tokens: portal/crypto.py)
 
 Revision ID: 0009
 Revises: 0008
@@ -41,12 +41,14 @@ def upgrade():
     sa.Column('contact', sa.Text(), nullable=True),
     sa.Column('story', sa.Text(), nullable=True),
     sa.Column('employer', sa.Text(), nullable=True),
+    sa.Column('code_hash', sa.String(length=64), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['caseworker_id'], ['users.id'], name=op.f('fk_referrals_caseworker_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_referrals_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['referred_by_id'], ['users.id'], name=op.f('fk_referrals_referred_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['worker_id'], ['users.id'], name=op.f('fk_referrals_worker_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_referrals_code_hash')),
     sa.UniqueConstraint('ref', name=op.f('uq_referrals_ref')),
     sa.UniqueConstraint('referred_by_id', 'form_key', name=op.f('uq_referrals_referred_by_id'))
     )
@@ -102,7 +104,35 @@ def upgrade():
 
 
 
+    op.create_table('referral_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=10), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('asked_by_id', sa.Integer(), nullable=True),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('urgency', sa.String(length=10), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_referral_questions_answered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['asked_by_id'], ['users.id'], name=op.f('fk_referral_questions_asked_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_referral_questions_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_questions')),
+    sa.UniqueConstraint('ref', name=op.f('uq_referral_questions_ref'))
+    )
+    with op.batch_alter_table('referral_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_questions_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_questions_organisation_id'), ['organisation_id'], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('referral_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_questions_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_questions_created_at'))
+
+    op.drop_table('referral_questions')
     with op.batch_alter_table('referral_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_notes_referral_id'))
 

@@ -87,8 +87,12 @@ MESSAGES = {
         _l("Reminder from the portal"),
         _l("You have a date tomorrow in your work on the portal. Please sign in to see it."),
     ),
+    "case_code": (
+        _l("Your code for the portal"),
+        _l("Your code is %(code)s. Keep it private. To see news, open %(where)s and type it."),
+    ),
 }
 
 # Messages that carry a code: the outbox empties their text once sent, or once the code has expired
 # unsent, and removes their files (notifications.services). A new kind with a code joins here.
-SECRET_KINDS = frozenset({"reset_code"})
+SECRET_KINDS = frozenset({"reset_code", "case_code"})

@@ -32,10 +32,16 @@ FILE_NAME = re.compile(r"^(\d{8}T\d{6})-\d+-[a-z]+-([a-z_]+)\.txt$")
 
 def queue(user, kind: str, **params) -> OutboxMessage:
     """Render message `kind` in the user's language and add it to the current transaction."""
+    return queue_to(user.contact_channel, user.contact_address, user.locale or "en", kind, user_id=user.id,
+                    **params)
+
+
+def queue_to(channel: str, address: str, locale: str, kind: str, user_id: int | None = None,
+             **params) -> OutboxMessage:
+    """The same for someone who has no account (a worker referred by her organisation): to an address."""
     subject, body = MESSAGES[kind]
-    with force_locale(user.locale or "en"):
-        msg = OutboxMessage(user_id=user.id, channel=user.contact_channel, to_address=user.contact_address,
-                            locale=user.locale or "en", kind=kind,
+    with force_locale(locale):
+        msg = OutboxMessage(user_id=user_id, channel=channel, to_address=address, locale=locale, kind=kind,
                             subject=str(subject), body=str(body) % {k: str(v) for k, v in params.items()})
     db.session.add(msg)
     return msg

@@ -122,3 +122,22 @@ class CloseForm(Form):
     outcome = SelectField(_l("Outcome"), choices=choices({k: v for k, v in OUTCOME_LABELS.items()
                                                           if k != Outcome.WITHDRAWN}),
                           validators=[InputRequired(REQUIRED)])
+
+
+class CodeForm(Form):
+    """A referred worker's own code (/check)."""
+    code = StringField(_l("Your code"), validators=[InputRequired(REQUIRED), Length(max=40, message=MAX_TEXT)],
+                       description=_l("12 letters and numbers, for example ABCD-EFGH-JKMN"))
+
+
+class AskForm(Form):
+    category = RadioField(_l("What is it about?"), choices=choices(CATEGORY_LABELS),
+                          validators=[InputRequired(_l("Choose what it is about."))])
+    urgency = RadioField(_l("How urgent is it?"), choices=choices(URGENCY_LABELS),
+                         validators=[InputRequired(_l("Choose how urgent it is."))])
+    text = TextAreaField(_l("Your question"), validators=[InputRequired(REQUIRED), Length(max=2000, message=MAX_TEXT)],
+                         description=_l("Do not write her name, her employer's, or anything else that tells who she is."))
+
+
+class AnswerForm(Form):
+    body = TextAreaField(_l("Answer"), validators=[InputRequired(REQUIRED), Length(max=2000, message=MAX_TEXT)])

@@ -195,6 +195,34 @@ DATE_LABELS = {
 }
 
 
+# Audit rows of reads (a case opened, a status or a question seen): a read, not a change of the data.
+READ_ACTIONS = frozenset({"referral.read", "referral.status_read", "referral.worker_read", "question.read"})
+
+# What each audit row of a referral says, for the supervisors' view of a case's trail.
+AUDIT_LABELS = {
+    "referral.started": _l("Started"),
+    "referral.draft_saved": _l("Draft saved"),
+    "referral.consent_recorded": _l("Agreement recorded"),
+    "referral.submit": _l("Sent to the Mission"),
+    "referral.triage": _l("Triaged"),
+    "referral.accept": _l("Accepted"),
+    "referral.decline": _l("Declined"),
+    "referral.assign": _l("Assigned"),
+    "referral.refer_onward": _l("Referred to a partner"),
+    "referral.close": _l("Closed"),
+    "referral.withdraw": _l("Consent withdrawn"),
+    "referral.shredded": _l("Shredded"),
+    "referral.read": _l("Opened"),
+    "referral.status_read": _l("Status seen by the leader"),
+    "referral.note_added": _l("Note added"),
+    "referral.dates_changed": _l("Dates changed"),
+    "referral.date_added": _l("Date added"),
+    "referral.date_removed": _l("Date removed"),
+    "referral.code_sent": _l("Her code sent to her"),
+    "referral.worker_read": _l("Seen by the worker with her code"),
+}
+
+
 class Referral(db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
@@ -232,6 +260,8 @@ class Referral(db.Model):
     contact: Mapped[dict | None] = mapped_column(Encrypted)    # channel, days, hours, message_only, no_employer
     story: Mapped[str | None] = mapped_column(Encrypted)
     employer: Mapped[dict | None] = mapped_column(Encrypted)   # name, phone, address, agency
+    # The worker's own code (she has no account): its HMAC, by which the case is found; None once shredded.
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     organisation = relationship("Organisation", lazy="joined")
@@ -331,3 +361,31 @@ class Note(db.Model):
 
     referral = relationship("Referral", back_populates="notes")
     author = relationship("User", lazy="joined")
+
+
+class Question(db.Model):
+    """A question without names: before (or instead of) her consent, a leader asks the Mission what can be done
+    (what happened, how urgent, the question) and reads the answer. Nothing in it names the worker; the text
+    is encrypted all the same (a leader may write more than she should)."""
+    __tablename__ = "referral_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(REF_LENGTH), unique=True, default=new_ref)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str | None] = mapped_column(Encrypted)
+    answer: Mapped[str | None] = mapped_column(Encrypted)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation = relationship("Organisation", lazy="joined")
+
+    @property
+    def category_label(self):
+        return CATEGORY_LABELS.get(self.category)
+
+    @property
+    def urgency_label(self):
+        return URGENCY_LABELS.get(self.urgency)

@@ -17,9 +17,10 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.organisations.services import memberships_for
-from portal.referrals import bp, forms, services, staff_bp
-from portal.referrals.models import REF_ALPHABET, REF_LENGTH, KeyDate, Referral, ReferralState
-from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, require
+from portal import throttle
+from portal.referrals import bp, check_bp, forms, services, staff_bp
+from portal.referrals.models import REF_ALPHABET, REF_LENGTH, KeyDate, Question, Referral, ReferralState
+from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
 STEPS = [  # (the form, its title): the leader's form, one question group per step
@@ -33,10 +34,11 @@ STEPS = [  # (the form, its title): the leader's form, one question group per st
 _REF = re.compile(f"^[{REF_ALPHABET}]{{{REF_LENGTH}}}$")
 
 
-def _referral(ref: str) -> Referral:
+def _referral(ref: str, model=Referral):
+    """The referral (or question) of this reference, or 404."""
     if not _REF.match(ref):
         abort(404)
-    r = db.session.scalar(select(Referral).where(Referral.ref == ref))
+    r = db.session.scalar(select(model).where(model.ref == ref))
     if r is None:
         abort(404)
     return r
@@ -63,7 +65,30 @@ def _referring_orgs() -> list[Organisation]:
 @bp.get("/")
 def index():
     return _private(render("referrals/index.html", orgs=_referring_orgs(),
-                           referrals=db.session.scalars(services.followed(current_user)).all()))
+                           referrals=db.session.scalars(services.followed(current_user)).all(),
+                           questions=db.session.scalars(services.questions_of(current_user).limit(50)).all()))
+
+
+@bp.route("/ask/<int:org_id>", methods=["GET", "POST"])
+def ask(org_id):
+    """A question without names, before (or without) her consent."""
+    org = get_or_404(Organisation, org_id)
+    require(services.can_refer(current_user, org))
+    form = forms.AskForm()
+    error = None
+    if form.validate_on_submit():
+        q, error = attempt(services.ask, current_user, org, form.category.data, form.urgency.data, form.text.data)
+        if error is None:
+            flash(_("Your question was sent. The answer will be here."), "success")
+            return redirect_to(url_for("referrals.question", ref=q.ref))
+    return _private(render_form("referrals/ask.html", form=form, org=org, error=error))
+
+
+@bp.get("/questions/<ref>")
+def question(ref):
+    q = _referral(ref, Question)
+    require(services.can_manage(current_user, q.organisation))
+    return _private(render("referrals/question.html", q=services.read_question(current_user, q), form=None))
 
 
 @bp.route("/new/<int:org_id>", methods=["GET", "POST"])
@@ -233,7 +258,7 @@ def _case(r: Referral, status: int = 200, **forms_sent):
         key_date=forms_sent.get("key_date") or forms.KeyDateForm(), close=forms_sent.get("close") or forms.CloseForm(),
         empty=EmptyForm())
     return _private(render("referrals/case.html", status=status, r=r, may=services.may, channels=forms.CHANNELS,
-                           days=forms.DAYS,
+                           days=forms.DAYS, trail=services.trail(current_user, r),
                            leave_by=services.leave_by(r.termination_date, r.stay_extended_until),
                            days_left=services.days_left, is_near=services.is_near, **page))
 
@@ -323,3 +348,51 @@ def remove_date(ref, date_id):
 def close(ref):
     return _case_action(ref, "close", forms.CloseForm, services.close, _("The case was closed."),
                         lambda f: (f.outcome.data,))
+
+
+# --- the worker's own code ---
+
+@check_bp.route("", methods=["GET", "POST"])
+def page():
+    """She types her code and sees where her case stands: no sign-in, nothing named in the title or address."""
+    form = forms.CodeForm()
+    r, error = None, None
+    if form.validate_on_submit():
+        r, error = attempt(services.by_code, form.code.data, throttle.address())
+    if r is not None:
+        return _private(render("referrals/check.html", form=form, r=r, withdraw=forms.CodeForm(
+            data={"code": form.code.data})))
+    return _private(render_form("referrals/check.html", form=form, r=None, error=error))
+
+
+@check_bp.post("/withdraw")
+def withdraw_by_code():
+    form = forms.CodeForm()
+    r, error = None, None
+    if form.validate_on_submit():
+        r, error = attempt(services.withdraw_by_code, form.code.data, throttle.address())
+    if r is not None:
+        flash(_("Your agreement was withdrawn. Nothing more is shared, and what you told is deleted."), "success")
+        return _private(render("referrals/check.html", form=forms.CodeForm(formdata=None), r=None, done=True))
+    return _private(render_form("referrals/check.html", form=form, r=None, error=error))
+
+
+@staff_bp.get("/questions")
+def questions():
+    require(services.can_answer(current_user))
+    return _private(render("referrals/questions.html", page=paginate(services.open_questions())))
+
+
+@staff_bp.route("/questions/<ref>", methods=["GET", "POST"])
+def answer(ref):
+    q = _referral(ref, Question)
+    require(services.can_answer(current_user))
+    form = forms.AnswerForm()
+    error = None
+    if form.validate_on_submit():
+        _answered, error = attempt(services.answer, current_user, q, form.body.data)
+        if error is None:
+            flash(_("The answer was sent. The leader was told."), "success")
+            return redirect_to(url_for("referrals_staff.questions"))
+    services.read_question(current_user, q)
+    return _private(render_form("referrals/question.html", q=q, form=form, error=error))

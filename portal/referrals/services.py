@@ -7,9 +7,15 @@ that there is news and to sign in: nothing of the case travels in a text or an e
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
+
+from flask import current_app
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
@@ -17,18 +23,21 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.accounts.services import normalise_email, normalise_phone
-from portal.accounts.roles import Power, roles_with
-from portal.audit import changed, record
+from portal.accounts.roles import Power, can, roles_with
+from portal.organisations.access import can_manage
+from portal.audit import AuditLog, changed, record
 from portal.clock import HK, utcnow
 from portal.extensions import db
-from portal.notifications.services import queue
+from portal import throttle
+from portal.languages import LANGUAGES
+from portal.notifications.services import queue, queue_to
 from portal.organisations.models import MemberRole, MemberState, Membership, Organisation
 from portal.referrals.access import (  # noqa: F401  (asked by routes and templates through services)
     can_be_assigned, can_decide, can_follow, can_refer, can_see_queue, can_work, followed_by,
 )
 from portal.referrals.models import (
-    CATEGORY_PROGRAMME, OPEN_STATES, URGENCY_RANK, Category, ConsentHow, Consent, DateKind, DeclineReason,
-    KeyDate, Note, Outcome, Programme, Referral, ReferralState, Urgency,
+    AUDIT_LABELS, CATEGORY_PROGRAMME, REF_ALPHABET, OPEN_STATES, URGENCY_RANK, Category, ConsentHow, Consent, DateKind,
+    DeclineReason, KeyDate, Note, Outcome, Programme, Question, Referral, ReferralState, Urgency,
 )
 from portal.web import DomainError, NotAllowed
 
@@ -71,6 +80,10 @@ class ExtensionBeforeEnd(DomainError):
 
 class EmptyNote(DomainError):
     message = _l("Write the note first (at most 5,000 characters).")
+
+
+class BadCaseCode(DomainError):
+    message = _l("This code does not work. Check it and try again, or ask the person who helped you.")
 
 
 class Refused(DomainError):
@@ -304,6 +317,8 @@ def submit(user, r: Referral) -> Referral:
     _move(user, r, "submit")
     r.submitted_at = utcnow()
     r.deadline = nearest_deadline(r)
+    if issue_code(r):
+        record(user, "referral.code_sent", r)
     for person in db.session.scalars(select(User).where(User.role.in_(roles_with(Power.WORK_EVERY_CASE)), User.is_enabled)):
         queue(person, "referral_new")
     db.session.commit()
@@ -481,6 +496,16 @@ def followed(user):
             .order_by(Referral.created_at.desc(), Referral.id.desc()))
 
 
+def trail(user, r: Referral) -> list:
+    """Who opened and changed the case, and when (supervisors only): (row, its label, who) per audit row."""
+    if not can_decide(user):
+        return []
+    rows = db.session.execute(select(AuditLog, User.name).outerjoin(User, AuditLog.actor_id == User.id).where(
+        AuditLog.entity_type == Referral.__tablename__, AuditLog.entity_id == r.id)
+        .order_by(AuditLog.id.desc())).all()
+    return [(row, AUDIT_LABELS.get(row.action, row.action), name) for row, name in rows]
+
+
 def caseworkers():
     return db.session.scalars(select(User).where(
         User.role.in_(roles_with(Power.WORK_ASSIGNED_CASES)), User.is_enabled).order_by(User.name)).all()
@@ -512,4 +537,132 @@ def _shred(actor, r: Referral) -> None:
     for key_date in list(r.dates):
         db.session.delete(key_date)
     r.shredded_at = utcnow()
+    r.code_hash = None
     record(actor, "referral.shredded", r)
+
+
+# --- questions without names ---
+
+QUESTION_MAX = 2000
+
+
+class EmptyQuestion(DomainError):
+    message = _l("Write the question first (at most 2,000 characters), without names.")
+
+
+def can_answer(user) -> bool:
+    return can(user, Power.WORK_ASSIGNED_CASES)
+
+
+def ask(user, org: Organisation, category: str, urgency: str, text: str) -> Question:
+    """Before her consent (or without it), the leader asks what can be done: no identity is asked for."""
+    if not can_refer(user, org):
+        raise NotAllowed()
+    text = (text or "").strip()
+    if not text or len(text) > QUESTION_MAX:
+        raise EmptyQuestion()
+    q = Question(organisation_id=org.id, asked_by_id=user.id, category=Category(category), urgency=Urgency(urgency),
+                 text=text)
+    db.session.add(q)
+    db.session.flush()
+    record(user, "question.asked", q, {"category": str(category), "urgency": str(urgency)})
+    for person in db.session.scalars(select(User).where(User.role.in_(roles_with(Power.WORK_EVERY_CASE)),
+                                                        User.is_enabled)):
+        queue(person, "referral_new")
+    db.session.commit()
+    return q
+
+
+def read_question(user, q: Question) -> Question:
+    """The question and its answer: for the Mission's caseworkers and supervisors, and the leaders of the
+    organisation that asked it (each read audited)."""
+    if not (can_answer(user) or can_manage(user, q.organisation)):
+        raise NotAllowed()
+    record(user, "question.read", q)
+    db.session.commit()
+    return q
+
+
+def answer(user, q: Question, text: str) -> Question:
+    if not can_answer(user):
+        raise NotAllowed()
+    text = (text or "").strip()
+    if not text or len(text) > QUESTION_MAX:
+        raise EmptyNote()
+    q.answer, q.answered_by_id, q.answered_at = text, user.id, utcnow()
+    record(user, "question.answered", q)
+    if q.asked_by_id:
+        asker = db.session.get(User, q.asked_by_id)
+        if asker is not None and asker.is_enabled:
+            queue(asker, "referral_news")
+    db.session.commit()
+    return q
+
+
+def questions_of(user):
+    """The questions of the organisations she leads (SQL twin of can_manage), newest first."""
+    return (select(Question).where(Question.organisation_id.in_(followed_by(user)))
+            .order_by(Question.created_at.desc(), Question.id.desc()))
+
+
+def open_questions():
+    """For the Mission: unanswered first (the most urgent, then the oldest), then the answered."""
+    rank = case(*((Question.urgency == u, n) for u, n in URGENCY_RANK.items()), else_=len(URGENCY_RANK))
+    return select(Question).order_by(case((Question.answered_at.is_(None), 0), else_=1), rank,
+                                     Question.created_at, Question.id)
+
+
+# --- her own code, when she has no account ---
+#
+# A worker with no account gets a code through the channel she chose, once her case reaches the Mission; with it,
+# at /check (a page that names nothing), she sees where her case stands and can withdraw her agreement. 12
+# letters of 30 (30^12, about 5.3 x 10^17 codes), kept only as an HMAC with the app's secret, by which the
+# case is found; wrong codes are limited per address (CASE_CODE_LIMIT_ADDRESS). The README does the arithmetic.
+
+CODE_LENGTH = 12
+TEXT_CHANNELS = {"sms": "sms", "whatsapp": "sms", "email": "email"}  # WhatsApp has no sender yet: SMS
+
+
+def normalise_code(raw: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()[:40]
+
+
+def _code_hash(code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"case-code:{normalise_code(code)}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_code(r: Referral) -> str | None:
+    """Her code, sent by SMS or e-mail if she has no account and chose one of them; None otherwise."""
+    worker, contact = r.worker or {}, r.contact or {}
+    if r.worker_id is not None:
+        return None
+    channel = next((TEXT_CHANNELS[c] for c in contact.get("channels", []) if c in TEXT_CHANNELS
+                    and worker.get("phone" if TEXT_CHANNELS[c] == "sms" else "email")), None)
+    if channel is None:
+        return None
+    code = "".join(secrets.choice(REF_ALPHABET) for _ in range(CODE_LENGTH))
+    r.code_hash = _code_hash(code)
+    shown = "-".join(code[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    locale = worker.get("language") if worker.get("language") in LANGUAGES else "en"
+    queue_to(channel, worker["phone"] if channel == "sms" else worker["email"], locale, "case_code", code=shown,
+             where=f"{current_app.config['PUBLIC_URL'].rstrip('/')}/check")
+    return code
+
+
+def by_code(code: str, address: str) -> Referral:
+    """Her case, found by her code (each wrong code counts against her address): the read is audited."""
+    taken = throttle.take((throttle.CASE_CODE_ADDRESS, address))
+    code = normalise_code(code)
+    r = db.session.scalar(select(Referral).where(Referral.code_hash == _code_hash(code))) if code else None
+    if r is None:
+        raise BadCaseCode()
+    taken.give_back()
+    record(None, "referral.worker_read", r)
+    db.session.commit()
+    return r
+
+
+def withdraw_by_code(code: str, address: str) -> Referral:
+    """She withdraws her agreement herself."""
+    return withdraw_consent(None, by_code(code, address))
