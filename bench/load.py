@@ -58,8 +58,10 @@ PAGES = {
     "anon": ["/", "/auth/login", "/organisations/register", "/healthz", "/trainings/"],
     "leader": ["/", "/organisations/", "/organisations/{org}"],
     "staff": ["/staff/", "/staff/organisations", "/staff/organisations?state=approved&q={q}"],
+    # Referrals (seed_large's 20,000): the queue of open cases, of closed ones, and a case (its read audited).
+    "supervisor": ["/staff/referrals/", "/staff/referrals/?view=closed", "/staff/referrals/{ref}"],
 }
-ROLE_NAMES = {"anon": "anonymous", "leader": "leader", "staff": "staff"}
+ROLE_NAMES = {"anon": "anonymous", "leader": "leader", "staff": "staff", "supervisor": "supervisor"}
 P95_TARGET_MS = 100
 PUBLIC_TARGET_RPS = 250
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrf_token"')
@@ -154,6 +156,7 @@ class Persona:
     org_id: int | None = None
     org_size: int | None = None
     largest: bool = False     # the leader of the largest organisation: her page is reported on its own row
+    refs: tuple = ()          # a supervisor's cases, opened in turn
 
 
 def personas(url: str, n: int, mix: dict[str, int], seed: int) -> list[Persona]:
@@ -173,7 +176,13 @@ def personas(url: str, n: int, mix: dict[str, int], seed: int) -> list[Persona]:
             "  AND x.state <> 'removed') FROM memberships m JOIN users u ON u.id = m.user_id"
             " JOIN organisations o ON o.id = m.organisation_id WHERE m.role = 'leader' AND m.state = 'active'"
             " AND o.state = 'approved' AND u.is_enabled AND u.phone IS NOT NULL ORDER BY o.id")).all()
+        supervisors = [r[0] for r in conn.execute(text(
+            "SELECT email FROM users WHERE role = 'supervisor' AND is_enabled AND email IS NOT NULL ORDER BY id"))]
+        refs = [r[0] for r in conn.execute(text(
+            "SELECT ref FROM referrals WHERE state IN ('assigned', 'submitted', 'triaged') ORDER BY id LIMIT 2000"))]
     engine.dispose()
+    if counts.get("supervisor") and not (supervisors and refs):
+        sys.exit("The database has no supervisors or no open referrals: run bench/seed_large.py first.")
     if (counts.get("staff") and not staff) or (counts.get("leader") and not leaders):
         sys.exit("The database has no staff or no leaders of approved organisations: run bench/seed_large.py first.")
     rng = random.Random(seed)
@@ -187,6 +196,8 @@ def personas(url: str, n: int, mix: dict[str, int], seed: int) -> list[Persona]:
     if counts.get("leader"):
         out.append(Persona("leader", largest[0], largest[1], largest[2], largest=True))
     out += [Persona("staff", staff[i % len(staff)]) for i in range(counts.get("staff", 0))]
+    out += [Persona("supervisor", supervisors[i % len(supervisors)], refs=tuple(rng.sample(refs, min(50, len(refs)))))
+            for i in range(counts.get("supervisor", 0))]
     rng.shuffle(out)  # roles interleaved, so that all start at once
     return out
 
@@ -194,7 +205,7 @@ def personas(url: str, n: int, mix: dict[str, int], seed: int) -> list[Persona]:
 def label(role: str, template: str, who: Persona | None = None) -> str:
     if who is not None and who.largest and "{org}" in template:
         return f"{ROLE_NAMES[role]} {template.replace('{org}', f'<largest: {who.org_size} people>')}"
-    return f"{ROLE_NAMES[role]} {template.replace('{org}', '<id>').replace('{q}', '<term>')}"
+    return f"{ROLE_NAMES[role]} {template.replace('{org}', '<id>').replace('{q}', '<term>').replace('{ref}', '<ref>')}"
 
 
 # --- a phase ---
@@ -242,7 +253,8 @@ def run_phase(name: str, port: int, people: list[Persona], duration: float, warm
             if now >= clock["end"]:
                 break
             template = pages[i % len(pages)]
-            path = template.format(org=who.org_id, q=rng.choice(SEARCH_TERMS))
+            path = template.format(org=who.org_id, q=rng.choice(SEARCH_TERMS),
+                                   ref=rng.choice(who.refs) if who.refs else "")
             key = label(who.role, template, who)
             measured = now >= clock["start"]
             if measured and next(budget) >= max_requests:

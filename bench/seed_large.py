@@ -530,9 +530,71 @@ def seed_trainings(s: Seed) -> None:
     s.insert(Booking, bookings)
 
 
+REFERRAL_STATES = {"submitted": 10, "triaged": 5, "accepted": 5, "assigned": 30, "referred": 5, "declined": 10,
+                   "closed": 35}
+
+
+def seed_referrals(s: Seed) -> None:
+    """20,000 referrals from approved organisations over the last year, in every state (their personal and
+    case fields encrypted as the app encrypts them), 10 caseworkers and 2 supervisors, a shared and an
+    internal note on each case a caseworker works, and a hearing date on some."""
+    from portal.accounts.models import MissionRole, User
+    from portal.referrals.models import URGENCY_RANK, Category, KeyDate, Note, Referral, new_ref
+    hk = timezone(timedelta(hours=8))
+    workers = []
+    for n, user_id in enumerate(s.new_ids("users", 12), start=1):
+        role = MissionRole.SUPERVISOR if n <= 2 else MissionRole.CASEWORKER
+        workers.append(dict(id=user_id, name=f"{role.value.title()} {n}", email=f"{role.value}{n}@bench.example.org",
+                            phone=None, password_hash=s.password_hash, locale="en", role=role.value,
+                            is_enabled=True, created_at=s.now - timedelta(days=700)))
+    s.insert(User, workers)
+    s.sign_ins += [(f"{w['role'].title()} (referrals)", w["email"]) for w in workers[:3]]
+    caseworkers = [w["id"] for w in workers]
+    leaders = [m for m in s.rows["memberships"] if m["role"] == "leader" and m["state"] == "active"]
+    approved = {o["id"] for o in s.rows["organisations"] if o["state"] == "approved"}
+    leaders = [m for m in leaders if m["organisation_id"] in approved]
+    states, weights = list(REFERRAL_STATES), list(REFERRAL_STATES.values())
+    today = s.now.astimezone(hk).date()
+    referrals, notes, dates, refs = [], [], [], set()
+    for rid in s.new_ids("referrals", 20_000):
+        leader = s.rng.choice(leaders)
+        state = s.rng.choices(states, weights)[0]
+        urgency = s.rng.choice(list(URGENCY_RANK))
+        sent = s.moment(s.now - timedelta(days=365))
+        ref = new_ref()
+        while ref in refs:
+            ref = new_ref()
+        refs.add(ref)
+        ended = today - timedelta(days=s.rng.randint(0, 40)) if s.rng.random() < 0.6 else None
+        worked = state in ("assigned", "referred", "closed")
+        referrals.append(dict(
+            id=rid, ref=ref, organisation_id=leader["organisation_id"], referred_by_id=leader["user_id"],
+            form_key=f"bench-{rid}", state=state, categories=",".join(s.rng.sample(list(Category), 2)),
+            programme=s.rng.choice(["leap", "pcsw", "wite"]), urgency=urgency, urgency_rank=URGENCY_RANK[urgency],
+            termination_date=ended, deadline=ended + timedelta(days=14) if ended else None,
+            caseworker_id=s.rng.choice(caseworkers) if worked else None, step=7, created_at=sent,
+            submitted_at=sent, closed_at=s.moment(sent) if state in ("closed", "declined") else None,
+            decline_reason="not_ours" if state == "declined" else None,
+            outcome="resolved" if state == "closed" else None, version=1,
+            worker={"name": f"Worker {rid}", "phone": None, "email": None, "language": "fil", "interpreter": False},
+            contact={"channels": ["sms"], "days": ["sun"], "hours": "after 21:00", "message_only": True,
+                     "no_employer": True},
+            story="Not paid for two months; the employer keeps her passport.", employer=None))
+        if worked:
+            for shared in (True, False):
+                notes.append(dict(referral_id=rid, author_id=referrals[-1]["caseworker_id"], shared=shared,
+                                  body="Called her on Sunday." if shared else "Agency has complaints.",
+                                  created_at=s.moment(sent)))
+            if s.rng.random() < 0.3:
+                dates.append(dict(referral_id=rid, kind="conciliation", day=today + timedelta(days=s.rng.randint(1, 60))))
+    s.insert(Referral, referrals)
+    s.insert(Note, notes)
+    s.insert(KeyDate, dates)
+
+
 # Run in this order, in one transaction. Later features append theirs (see the module's docstring).
 SEED_STEPS: list[Callable[[Seed], None]] = [seed_staff, seed_people, seed_organisations, seed_memberships,
-                                            seed_audit, seed_trainings]
+                                            seed_audit, seed_trainings, seed_referrals]
 
 
 # --- running it ---

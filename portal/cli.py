@@ -92,7 +92,13 @@ def worker(interval, rounds):
         if sent or failed:
             click.echo(f"Outbox: {sent} sent, {failed} failed.")
         for job in PERIODIC_JOBS:
-            if line := job():
+            try:
+                line = job()
+            except Exception as e:  # one job's fault must not stop the outbox and the other jobs
+                db.session.rollback()
+                current_app.logger.error("Periodic job %s failed: %s", job.__name__, type(e).__name__)
+                continue
+            if line:
                 click.echo(line)
         db.session.remove()
         done += 1

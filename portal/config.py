@@ -109,6 +109,7 @@ class Config:
     WORKER_INTERVAL = 30
     # Closed and declined referrals are shredded (personal and case fields erased, counts kept) this long after.
     REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", "365"))
+    REFERRAL_DRAFT_DAYS = int(os.environ.get("REFERRAL_DRAFT_DAYS", "30"))  # a draft left this long is deleted
     PER_PAGE = 25
     QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.gov.hk/en/")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")  # in messages that name where to go

@@ -78,9 +78,11 @@ def rotate() -> dict[str, int]:
         key = table.primary_key.columns.values()[0]
         raw = type_coerce(column, Text)
         rows = db.session.execute(select(key, raw).where(column.isnot(None))).all()
-        new = [(ident, fernet.rotate(token.encode()).decode()) for ident, token in rows]
-        for ident, token in new:
-            db.session.execute(update(table).where(key == ident).values({column.name: type_coerce(token, Text)}))
+        new = [(ident, token, fernet.rotate(token.encode()).decode()) for ident, token in rows]
+        for ident, old, token in new:
+            # Only a value still as it was read: one changed or erased meanwhile (a case shredded) stays so.
+            db.session.execute(update(table).where(key == ident, raw == old)
+                               .values({column.name: type_coerce(token, Text)}))
         done[f"{table.name}.{column.name}"] = len(new)
         db.session.commit()
     return done

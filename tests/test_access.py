@@ -184,6 +184,7 @@ MATRIX = [
     Row("referrals.submit", "POST", only(303, {"leader"}), args=DRAFT),
     Row("referrals.discard", "POST", only(303, {"leader"}), args=DRAFT),
     Row("referrals.withdraw", "POST", only(303, {"leader"}), args=SENT),
+    Row("referrals.resend_code", "POST", only(303, {"leader"}), args=SENT),
     Row("referrals.ask", "GET", only(200, {"leader"}), args=ORG),
     Row("referrals.ask", "POST", only(422, {"leader"}), args=ORG),
     Row("referrals.question", "GET", only(200, {"leader"}), args=QUESTION),
@@ -269,7 +270,7 @@ def _referral(leader, org, key):
     """A referral sent to the Mission, as a leader sends one."""
     r = referrals.start(leader, org, key)
     referrals.save_what(leader, r, ["wages"], "days", "Not paid for two months.")
-    referrals.save_worker(leader, r, "Worker of the world", None, None, "fil", False)
+    referrals.save_worker(leader, r, "Worker of the world", "+85291230000", None, "fil", False)  # her code by SMS
     referrals.save_contact(leader, r, ["sms"], ["sun"], "", True, True)
     referrals.record_consent(leader, r, "in_person", referrals.today())
     return referrals.submit(leader, r)

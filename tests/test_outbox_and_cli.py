@@ -174,6 +174,18 @@ def test_cli_worker_sends_and_runs_periodic_jobs(app, monkeypatch):
     assert "Outbox: 1 sent, 0 failed." in result.output and "Job: 2 offers expired." in result.output
 
 
+def test_a_failing_job_does_not_stop_the_worker(app, monkeypatch, caplog):
+    """One job's fault (a race, a bug) is logged by its name and kind; the other jobs and the next rounds go on."""
+    from portal import cli
+
+    def broken():
+        raise ValueError("a case's detail that must not reach the log")
+    monkeypatch.setattr(cli, "PERIODIC_JOBS", [broken, lambda: "Job: still running."])
+    result = app.test_cli_runner().invoke(args=["worker", "--rounds", "2", "--interval", "0"])
+    assert result.exit_code == 0 and result.output.count("Job: still running.") == 2
+    assert "broken failed: ValueError" in caplog.text and "must not reach" not in caplog.text
+
+
 def test_cli_seed_demo_once(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo", "--if-empty"])

@@ -96,3 +96,6 @@ MESSAGES = {
 # Messages that carry a code: the outbox empties their text once sent, or once the code has expired
 # unsent, and removes their files (notifications.services). A new kind with a code joins here.
 SECRET_KINDS = frozenset({"reset_code", "case_code"})
+# Of those, the codes that die after RESET_CODE_MINUTES (unsent, they are never sent). A referred worker's
+# code lives as long as her case: its message is forgotten when the case is shredded (forget_messages()).
+EXPIRING_KINDS = frozenset({"reset_code"})

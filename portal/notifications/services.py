@@ -1,8 +1,9 @@
 """The outbox: messages are written in the caller's transaction and sent later.
 
 A message that carries a code (SECRET_KINDS) keeps it no longer than it is needed: its text is emptied
-once it is sent; one that could not be sent is emptied, and never sent, once the code has expired; its
-file in the outbox folder is removed then too."""
+once it is sent; one whose code expires (EXPIRING_KINDS) and could not be sent is emptied, and never sent,
+once the code has expired, and its file in the outbox folder is removed then too. A referred worker's code
+lives with her case, and its message is forgotten (forget_messages) when the case is shredded."""
 from __future__ import annotations
 
 import os
@@ -21,7 +22,7 @@ from sqlalchemy import and_, not_, select, update
 from portal.clock import utcnow
 from portal.files import create_private, private_dir
 from portal.extensions import db
-from portal.notifications.messages import MESSAGES, SECRET_KINDS
+from portal.notifications.messages import EXPIRING_KINDS, MESSAGES, SECRET_KINDS
 from portal.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -142,7 +143,7 @@ def _code_lifetime() -> timedelta:
 
 def _expired_code(now: datetime):
     """Messages whose code no longer works: sending one would only mislead."""
-    return and_(OutboxMessage.kind.in_(SECRET_KINDS), OutboxMessage.created_at < now - _code_lifetime())
+    return and_(OutboxMessage.kind.in_(EXPIRING_KINDS), OutboxMessage.created_at < now - _code_lifetime())
 
 
 def empty_expired_codes(now: datetime) -> int:
@@ -172,13 +173,36 @@ def remove_code_files(now: datetime) -> int:
     with os.scandir(folder) as entries:
         for entry in entries:
             match = FILE_NAME.match(entry.name)
-            if not match or match[2] not in SECRET_KINDS or not _stamped_before(match[1], before):
+            if not match or match[2] not in EXPIRING_KINDS or not _stamped_before(match[1], before):
                 continue
             if entry.is_file(follow_symlinks=False):
                 with suppress(FileNotFoundError):  # removed meanwhile by another worker
                     os.unlink(entry.path)
                     removed += 1
     return removed
+
+
+def forget_messages(kind: str, address: str) -> int:
+    """Every message of `kind` to `address` forgotten, in the caller's transaction: its text and address
+    emptied, never sent if it was not yet, its file in the outbox folder removed. For a referred worker's
+    code, when her case is shredded."""
+    if not address:
+        return 0
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind,
+                                                              OutboxMessage.to_address == address)).all()
+    folder = current_app.config.get("OUTBOX_DIR")
+    for msg in messages:
+        msg.body, msg.to_address = "", ""
+        if msg.sent_at is None:
+            msg.attempts, msg.last_error = MAX_ATTEMPTS, "forgotten"
+        if folder and os.path.isdir(folder):
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    match = FILE_NAME.match(entry.name)
+                    if match and match[2] == kind and f"-{msg.id}-" in entry.name:
+                        with suppress(FileNotFoundError):
+                            os.unlink(entry.path)
+    return len(messages)
 
 
 def forget_codes_job() -> str | None:

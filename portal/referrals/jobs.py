@@ -14,7 +14,8 @@ from portal.accounts.models import User
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
-from portal.referrals.models import OPEN_STATES, KeyDate, Referral
+from portal.audit import record
+from portal.referrals.models import OPEN_STATES, KeyDate, Question, Referral, ReferralState
 from portal.referrals.services import _shred, nearest_deadline, today
 
 
@@ -36,15 +37,21 @@ def remind_dates() -> int:
 
 
 def refresh_deadlines() -> int:
-    """A deadline that has passed gives way to the case's next date (the queue sorts by it)."""
+    """A deadline that has passed gives way to the case's next date (the queue sorts by it). A case changed
+    at the same moment by its caseworker is left to the next round."""
     n = 0
-    for r in db.session.scalars(select(Referral).where(Referral.state.in_(OPEN_STATES),
-                                                       Referral.deadline < today())):
+    for ref_id in db.session.scalars(select(Referral.id).where(Referral.state.in_(OPEN_STATES),
+                                                               Referral.deadline < today())).all():
+        r = db.session.get(Referral, ref_id)
         nearest = nearest_deadline(r)
-        if nearest != r.deadline:
-            r.deadline = nearest
+        if nearest == r.deadline:
+            continue
+        r.deadline = nearest
+        try:
+            db.session.commit()
             n += 1
-    db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
     return n
 
 
@@ -65,9 +72,30 @@ def shred_expired() -> int:
     return n
 
 
+def forget_old_drafts_and_questions() -> int:
+    """Drafts left for REFERRAL_DRAFT_DAYS are deleted whole; questions older than REFERRAL_RETENTION_DAYS
+    lose their text and answer (their category and dates stay for reports)."""
+    now = utcnow()
+    draft_cutoff = now - timedelta(days=current_app.config["REFERRAL_DRAFT_DAYS"])
+    n = 0
+    for r in db.session.scalars(select(Referral).where(Referral.state == ReferralState.DRAFT,
+                                                       Referral.created_at < draft_cutoff)).all():
+        record(None, "referral.draft_expired", r)
+        db.session.delete(r)
+        n += 1
+    cutoff = now - timedelta(days=current_app.config["REFERRAL_RETENTION_DAYS"])
+    for q in db.session.scalars(select(Question).where(Question.created_at < cutoff, Question.text.isnot(None))):
+        q.text = q.answer = None
+        record(None, "question.shredded", q)
+        n += 1
+    db.session.commit()
+    return n
+
+
 def referrals_job() -> str | None:
-    reminded, moved, shredded = remind_dates(), refresh_deadlines(), shred_expired()
-    if reminded or moved or shredded:
+    reminded, moved = remind_dates(), refresh_deadlines()
+    shredded, forgotten = shred_expired(), forget_old_drafts_and_questions()
+    if reminded or moved or shredded or forgotten:
         return (f"Referrals: {reminded} date reminders written, {moved} deadlines moved on, "
-                f"{shredded} closed referrals shredded.")
+                f"{shredded} closed referrals shredded, {forgotten} old drafts and questions forgotten.")
     return None

@@ -196,7 +196,8 @@ DATE_LABELS = {
 
 
 # Audit rows of reads (a case opened, a status or a question seen): a read, not a change of the data.
-READ_ACTIONS = frozenset({"referral.read", "referral.status_read", "referral.worker_read", "question.read"})
+READ_ACTIONS = frozenset({"referral.read", "referral.status_read", "referral.draft_read", "referral.worker_read",
+                          "question.read"})
 
 # What each audit row of a referral says, for the supervisors' view of a case's trail.
 AUDIT_LABELS = {
@@ -214,6 +215,8 @@ AUDIT_LABELS = {
     "referral.shredded": _l("Shredded"),
     "referral.read": _l("Opened"),
     "referral.status_read": _l("Status seen by the leader"),
+    "referral.draft_read": _l("Draft opened by the leader"),
+    "referral.erase": _l("Erased at her word"),
     "referral.note_added": _l("Note added"),
     "referral.dates_changed": _l("Dates changed"),
     "referral.date_added": _l("Date added"),

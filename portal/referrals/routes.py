@@ -171,6 +171,7 @@ def step(ref, n):
             return redirect_to(url_for("referrals.step", ref=r.ref, n=n + 1) if n < len(STEPS)
                                else url_for("referrals.show", ref=r.ref))
     status = 422 if request.method == "POST" else 200
+    services.read_draft(current_user, r)  # her answers are on the page
     return _private(render("referrals/step.html", "form", status=status, r=r, form=form, n=n, steps=STEPS,
                            title=STEPS[n - 1][1], consented=consented, error=error))
 
@@ -181,6 +182,7 @@ def show(ref):
     r = _referral(ref)
     require(services.can_follow(current_user, r))
     if r.state == ReferralState.DRAFT:
+        services.read_draft(current_user, r)
         return _private(render("referrals/status.html", r=r, missing=services.missing(r), steps=STEPS,
                                consented=services.has_consent(r)))
     services.read_status(current_user, r)
@@ -189,13 +191,18 @@ def show(ref):
                            days_left=services.days_left))
 
 
-@bp.post("/<ref>/submit")
-def submit(ref):
+def _leader_button(ref: str, service, done: str):
+    """A button of the leader's page of a referral: the service, its message, back to the page."""
     r = _referral(ref)
     require(services.can_follow(current_user, r))
     if EmptyForm().validate_on_submit():
-        act(services.submit, current_user, r, done=_("Sent to the Mission. You will see here what happens next."))
+        act(service, current_user, r, done=done)
     return redirect_to(url_for("referrals.show", ref=r.ref))
+
+
+@bp.post("/<ref>/submit")
+def submit(ref):
+    return _leader_button(ref, services.submit, _("Sent to the Mission. You will see here what happens next."))
 
 
 @bp.post("/<ref>/discard")
@@ -208,14 +215,15 @@ def discard(ref):
     return redirect_to(url_for("referrals.show", ref=r.ref))
 
 
+@bp.post("/<ref>/code")
+def resend_code(ref):
+    return _leader_button(ref, services.resend_code, _("A new code was sent to her. The old one no longer works."))
+
+
 @bp.post("/<ref>/withdraw")
 def withdraw(ref):
-    r = _referral(ref)
-    require(services.can_follow(current_user, r))
-    if EmptyForm().validate_on_submit():
-        act(services.withdraw_consent, current_user, r,
-            done=_("Her agreement was withdrawn. Nothing more is shared, and what she told is deleted."))
-    return redirect_to(url_for("referrals.show", ref=r.ref))
+    return _leader_button(ref, services.withdraw_consent,
+                          _("Her agreement was withdrawn. Nothing more is shared, and what she told is deleted."))
 
 
 # --- the Mission's side ---

@@ -18,8 +18,9 @@ from typing import Callable
 from flask import current_app
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal.accounts.models import User
 from portal.accounts.services import normalise_email, normalise_phone
@@ -30,7 +31,7 @@ from portal.clock import HK, utcnow
 from portal.extensions import db
 from portal import throttle
 from portal.languages import LANGUAGES
-from portal.notifications.services import queue, queue_to
+from portal.notifications.services import forget_messages, queue, queue_to
 from portal.organisations.models import MemberRole, MemberState, Membership, Organisation
 from portal.referrals.access import (  # noqa: F401  (asked by routes and templates through services)
     can_be_assigned, can_decide, can_follow, can_refer, can_see_queue, can_work, followed_by,
@@ -105,7 +106,7 @@ def _follower_or_worker(user, r) -> bool:
 @dataclass(frozen=True)
 class Action:
     sources: frozenset
-    to: ReferralState
+    to: ReferralState | None  # None: the state stays
     who: Callable[[object, Referral], bool]
 
 
@@ -118,11 +119,13 @@ ACTIONS: dict[str, Action] = {
     "refer_onward": Action(frozenset({S.ASSIGNED}), S.REFERRED, can_work),
     "close": Action(frozenset({S.ASSIGNED, S.REFERRED}), S.CLOSED, can_work),
     "withdraw": Action(frozenset(OPEN_STATES), S.CLOSED, _follower_or_worker),
+    # A finished case (declined, closed) she no longer agrees to keep: erased at once, its state kept.
+    "erase": Action(frozenset({S.DECLINED, S.CLOSED}), None, _follower_or_worker),
 }
 
 # The same table read by state: from each state, the states it may go to.
 TRANSITIONS: dict[ReferralState, set[ReferralState]] = {
-    state: {a.to for a in ACTIONS.values() if state in a.sources} for state in ReferralState}
+    state: {a.to for a in ACTIONS.values() if state in a.sources and a.to is not None} for state in ReferralState}
 
 
 def may(user, referral: Referral, action: str) -> bool:
@@ -139,8 +142,9 @@ def _move(user, referral: Referral, action: str, **details) -> None:
     if referral.state not in a.sources:
         raise Refused(referral)
     before = referral.state
-    referral.state = a.to
-    record(user, f"referral.{action}", referral, {"from": str(before), "to": str(a.to), **details})
+    referral.state = a.to or referral.state
+    _touch(referral)
+    record(user, f"referral.{action}", referral, {"from": str(before), "to": str(referral.state), **details})
 
 
 # --- dates ---
@@ -212,11 +216,18 @@ def start(user, org: Organisation, form_key: str, member_id: int | None = None) 
     return r
 
 
+def _touch(r: Referral) -> None:
+    """This change writes the referral's row with its version: if someone changed the referral since it was
+    read (sent it, or withdrew and shredded it), the change fails (ChangedMeanwhile), never lands on it."""
+    flag_modified(r, "step")
+
+
 def _draft(user, r: Referral) -> None:
     if not can_follow(user, r):
         raise NotAllowed()
     if r.state != S.DRAFT:
         raise NotADraft()
+    _touch(r)
 
 
 def save_what(user, r: Referral, categories: list[str], urgency: str, story: str, step: int = 2) -> Referral:
@@ -326,14 +337,19 @@ def submit(user, r: Referral) -> Referral:
 
 
 def withdraw_consent(actor, r: Referral) -> Referral:
-    """She no longer agrees: every consent ends, the case closes, and what it held of her is shredded at once.
-    `actor` None is the worker herself, with her code."""
-    _move(actor, r, "withdraw")
+    """She no longer agrees: every consent ends, an open case closes, and what it held of her is shredded at
+    once (a finished one too). `actor` None is the worker herself, with her code."""
+    if r.shredded_at is not None:
+        raise Refused(r)
     now = utcnow()
+    if r.is_open:
+        _move(actor, r, "withdraw")
+        r.outcome, r.closed_at = Outcome.WITHDRAWN, now
+    else:
+        _move(actor, r, "erase")
     for c in r.consents:
         if c.withdrawn_at is None:
             c.withdrawn_at = now
-    r.outcome, r.closed_at = Outcome.WITHDRAWN, now
     _shred(actor, r)
     _tell_referrer(r)
     if r.caseworker is not None:
@@ -353,11 +369,27 @@ def discard(user, r: Referral) -> Referral:
 
 # --- the Mission's side ---
 
+def _working(user, r: Referral) -> None:
+    """Work on an open case, by its caseworker or a supervisor."""
+    if not can_work(user, r) or not r.is_open:
+        raise NotAllowed()
+    _touch(r)
+
+
 def read_case(user, r: Referral) -> Referral:
     """The whole case, for the caseworker it is assigned to and supervisors: each read leaves an audit row."""
     if not can_work(user, r) or r.state == S.DRAFT:
         raise NotAllowed()
     record(user, "referral.read", r)
+    db.session.commit()
+    return r
+
+
+def read_draft(user, r: Referral) -> Referral:
+    """A draft's answers, shown to a leader who follows it (to go on with it): audited like every read."""
+    if not can_follow(user, r):
+        raise NotAllowed()
+    record(user, "referral.draft_read", r)
     db.session.commit()
     return r
 
@@ -422,8 +454,7 @@ def close(user, r: Referral, outcome: str) -> Referral:
 
 def add_note(user, r: Referral, body: str, shared: bool) -> Note:
     """An internal note (the Mission only) or a shared one (the referring leader reads it too)."""
-    if not can_work(user, r) or not r.is_open:
-        raise NotAllowed()
+    _working(user, r)
     body = (body or "").strip()
     if not body or len(body) > NOTE_MAX:
         raise EmptyNote()
@@ -439,11 +470,11 @@ def add_note(user, r: Referral, body: str, shared: bool) -> Note:
 
 def set_stay(user, r: Referral, termination_date: date | None, stay_extended_until: date | None) -> Referral:
     """The contract's end and an extension of stay: the deadline becomes the extension's end."""
-    if not can_work(user, r) or not r.is_open:
-        raise NotAllowed()
+    _working(user, r)
     _set_stay(r, termination_date, stay_extended_until)
+    fields = changed(r, "termination_date", "stay_extended_until")  # before anything reads (and flushes)
     r.deadline = nearest_deadline(r)
-    record(user, "referral.dates_changed", r, {"fields": changed(r, "termination_date", "stay_extended_until")})
+    record(user, "referral.dates_changed", r, {"fields": fields})
     db.session.commit()
     return r
 
@@ -458,8 +489,7 @@ def _set_stay(r: Referral, termination_date: date | None, stay_extended_until: d
 
 def add_date(user, r: Referral, kind: str, day: date) -> KeyDate:
     """A hearing or an appointment: the caseworker is reminded the day before."""
-    if not can_work(user, r) or not r.is_open:
-        raise NotAllowed()
+    _working(user, r)
     _check_day(day, back_years=0)
     if day < today():
         raise BadDate()
@@ -473,7 +503,8 @@ def add_date(user, r: Referral, kind: str, day: date) -> KeyDate:
 
 
 def remove_date(user, r: Referral, key_date: KeyDate) -> None:
-    if not can_work(user, r) or key_date.referral_id != r.id:
+    _working(user, r)
+    if key_date.referral_id != r.id:
         raise NotAllowed()
     r.dates.remove(key_date)
     r.deadline = nearest_deadline(r)
@@ -528,7 +559,11 @@ def _leaders_of(r: Referral):
 
 
 def _shred(actor, r: Referral) -> None:
-    """What the case held of her is erased; the plain facts stay for the counts of reports."""
+    """What the case held of her is erased, her code's messages in the outbox too; the plain facts stay for
+    the counts of reports."""
+    worker = r.worker or {}
+    for address in (worker.get("phone"), worker.get("email")):
+        forget_messages("case_code", address)
     r.worker = r.contact = r.story = r.employer = None
     r.termination_date = r.stay_extended_until = r.deadline = None
     r.worker_id = None
@@ -583,13 +618,23 @@ def read_question(user, q: Question) -> Question:
     return q
 
 
+class AlreadyAnswered(DomainError):
+    message = _l("Someone answered this question already. The page is now up to date.")
+
+
 def answer(user, q: Question, text: str) -> Question:
+    """Answered once (two caseworkers at the same moment: the second is told, nothing is overwritten)."""
     if not can_answer(user):
         raise NotAllowed()
     text = (text or "").strip()
     if not text or len(text) > QUESTION_MAX:
         raise EmptyNote()
-    q.answer, q.answered_by_id, q.answered_at = text, user.id, utcnow()
+    claimed = db.session.execute(update(Question).where(Question.id == q.id, Question.answered_at.is_(None))
+                                 .values(answered_at=utcnow(), answered_by_id=user.id)).rowcount
+    if not claimed:
+        raise AlreadyAnswered()
+    db.session.refresh(q)
+    q.answer = text
     record(user, "question.answered", q)
     if q.asked_by_id:
         asker = db.session.get(User, q.asked_by_id)
@@ -620,7 +665,8 @@ def open_questions():
 # case is found; wrong codes are limited per address (CASE_CODE_LIMIT_ADDRESS). The README does the arithmetic.
 
 CODE_LENGTH = 12
-TEXT_CHANNELS = {"sms": "sms", "whatsapp": "sms", "email": "email"}  # WhatsApp has no sender yet: SMS
+# The channels her code can go by: only one she chose (WhatsApp has no sender yet, so none for it).
+TEXT_CHANNELS = {"sms": "sms", "email": "email"}
 
 
 def normalise_code(raw: str) -> str:
@@ -647,6 +693,28 @@ def issue_code(r: Referral) -> str | None:
     locale = worker.get("language") if worker.get("language") in LANGUAGES else "en"
     queue_to(channel, worker["phone"] if channel == "sms" else worker["email"], locale, "case_code", code=shown,
              where=f"{current_app.config['PUBLIC_URL'].rstrip('/')}/check")
+    return code
+
+
+class NoTextChannel(DomainError):
+    message = _l("She chose no SMS or e-mail to be reached by: give her news in person.")
+
+
+def resend_code(user, r: Referral) -> str:
+    """A new code for her (the old one stops working): her leader asks when she lost it."""
+    if not can_follow(user, r):
+        raise NotAllowed()
+    if not r.is_open or r.worker_id is not None:
+        raise Refused(r)
+    _touch(r)
+    worker = r.worker or {}
+    for address in (worker.get("phone"), worker.get("email")):
+        forget_messages("case_code", address)
+    code = issue_code(r)
+    if code is None:
+        raise NoTextChannel()
+    record(user, "referral.code_sent", r)
+    db.session.commit()
     return code
 
 
