@@ -4,7 +4,9 @@ from portal.audit import AuditLog  # noqa: F401
 from portal.throttle import RateCounter  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.organisations.models import Membership, Organisation  # noqa: F401
-from portal.referrals.models import Consent, KeyDate, Note, Question, Referral  # noqa: F401
+from portal.referrals.models import (  # noqa: F401
+    AccessRequest, Consent, KeyDate, Note, Question, Referral,
+)
 from portal.trainings.models import (  # noqa: F401
     Booking, Course, CourseText, OutreachRequest, TrainingSession, WaitlistEntry,
 )

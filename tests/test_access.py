@@ -206,6 +206,10 @@ MATRIX = [
     Row("referrals_staff.remove_date", "POST", only(303, WORKERS),
         args=lambda w: {"ref": w.case.ref, "date_id": w.key_date.id}),
     Row("referrals_staff.close", "POST", only(422, WORKERS), args=CASE),
+    Row("referrals_staff.access_requests", "GET", only(200, {"supervisor"})),
+    Row("referrals_staff.access_requests", "POST", only(422, {"supervisor"})),
+    Row("referrals_staff.answer_access_request", "POST", only(200, {"supervisor"}),
+        args=lambda w: {"request_id": w.access_request.id}),
     Row("referrals_staff.questions", "GET", only(200, ANSWERERS)),
     Row("referrals_staff.answer", "GET", only(200, ANSWERERS), args=QUESTION),
     Row("referrals_staff.answer", "POST", only(422, ANSWERERS), args=QUESTION),
@@ -251,6 +255,9 @@ class World:
         referrals.assign(self.supervisor, self.case, self.caseworker)
         self.key_date = referrals.add_date(self.caseworker, self.case, "conciliation", future(10).date())
         self.question = referrals.ask(self.leader, self.org, "wages", "days", "May she claim a month's wages?")
+        from portal.referrals.access_requests import record_request
+        self.access_request = record_request(self.supervisor, referrals.today(), "Worker of the world",
+                                             "+85291230000", None)
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
                       "leader": self.leader, "staff": self.staff, "caseworker": self.caseworker,
                       "other_caseworker": StaffFactory(role="caseworker"), "supervisor": self.supervisor,

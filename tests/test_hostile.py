@@ -379,7 +379,9 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                      *(url_for(f"referrals_staff.{e}", ref=case) for e in ("assign", "note", "stay", "add_date", "close")),
                      url_for("referrals_staff.remove_date", ref=case, date_id=world.key_date.id),
                      url_for("referrals.ask", org_id=world.org.id),
-                     url_for("referrals_staff.answer", ref=world.question.ref), url_for("check.page")}
+                     url_for("referrals_staff.answer", ref=world.question.ref), url_for("check.page"),
+                     url_for("referrals_staff.access_requests"),
+                     url_for("referrals_staff.answer_access_request", request_id=world.access_request.id)}
     assert expected <= actions, sorted(expected - actions)
 
 

@@ -254,3 +254,23 @@ def test_a_question_without_names_over_http(app, client):
     page = client.get(f"/referrals/questions/{ref}")
     assert "ask Immigration for an extension" in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_a_supervisor_records_a_request_and_downloads_her_data(app, client):
+    org = OrganisationFactory()
+    supervisor = StaffFactory(role="supervisor")
+    referral_for_someone_without_an_account(org)
+    sign_in(client, supervisor)
+    before = snapshot()
+    refused = post(client, "/staff/referrals/requests", {"received_on": "2001-01-01", "phone": "0812 3456 7890"})
+    assert refused.status_code == 422 and snapshot() == before
+    assert post(client, "/staff/referrals/requests", {"received_on": services.today().isoformat(), "name": NAME,
+                                                       "phone": "0812 3456 7890"}).status_code == 303
+    page = client.get("/staff/referrals/requests")
+    assert page.headers["Cache-Control"] == "no-store" and NAME in page.get_data(as_text=True)
+    from portal.referrals.models import AccessRequest
+    req = db.session.scalars(select(AccessRequest)).one()
+    download = post(client, f"/staff/referrals/requests/{req.id}/answer", page="/staff/referrals/requests")
+    assert download.status_code == 200 and download.mimetype == "application/json"
+    assert download.headers["Cache-Control"] == "no-store" and "attachment" in download.headers["Content-Disposition"]
+    assert NAME in download.get_data(as_text=True) and "She was hit." in download.get_data(as_text=True)

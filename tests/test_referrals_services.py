@@ -525,8 +525,9 @@ def test_every_read_the_services_audit_is_known_as_a_read():
     from pathlib import Path
 
     from portal.referrals.models import READ_ACTIONS
-    source = (Path(__file__).parent.parent / "portal" / "referrals" / "services.py").read_text()
-    assert set(re.findall(r'"((?:referral|question)\.\w*read)"', source)) == READ_ACTIONS
+    source = "".join(p.read_text() for p in (Path(__file__).parent.parent / "portal" / "referrals").glob("*.py")
+                     if p.name != "models.py")
+    assert set(re.findall(r'"((?:referral|question)\.(?:\w*read|exported))"', source)) == READ_ACTIONS
 
 
 # --- what a review found (each of these failed before its mend) ---
@@ -652,3 +653,41 @@ def test_dates_of_a_closed_case_stay_as_they_were(people):
     services.close(people["caseworker"], r, "resolved")
     with pytest.raises(NotAllowed):
         services.remove_date(people["caseworker"], r, key_date)
+
+
+# --- a worker's request for her data ---
+
+def test_a_request_for_her_data_finds_her_referrals_only_and_is_due_in_40_days(people):
+    from portal.referrals import access_requests as requests_
+    mine = at(S.ASSIGNED, people)  # NAME, PHONE
+    services.add_note(people["caseworker"], mine, "Internal: agency has complaints.", shared=False)
+    other = draft(people["leader"], people["org"], key="someone-else", consent=False)
+    services.save_worker(people["leader"], other, "Another Worker", "+85291239999", None, "fil", False)
+    services.record_consent(people["leader"], other, "phone", services.today())
+    services.submit(people["leader"], other)
+    for who in ("caseworker", "staff", "admin", "leader"):
+        with pytest.raises(NotAllowed):
+            requests_.record_request(people[who], services.today(), NAME, PHONE, None)
+    with pytest.raises(requests_.NothingToFindHerBy):
+        requests_.record_request(people["supervisor"], services.today(), NAME, None, None)
+    req = requests_.record_request(people["supervisor"], services.today() - timedelta(days=2), NAME, "9123 4567", None)
+    assert req.due_on == services.today() + timedelta(days=38)
+    raw = db.session.execute(text("SELECT subject FROM referral_access_requests")).scalar_one()
+    assert NAME not in raw and PHONE not in raw
+    document = requests_.answer(people["supervisor"], req)
+    assert [r["reference"] for r in document["referrals"]] == [mine.ref]
+    (found,) = document["referrals"]
+    assert found["worker"]["name"] == NAME and found["story"] == STORY and found["employer"]["name"] == "Mr Chan"
+    assert found["notes"][0]["text"] == "Internal: agency has complaints."
+    assert "Another Worker" not in json.dumps(document)
+    assert req.answered_at is not None and req.found == 1
+    assert audit_actions(mine)[-1] == "referral.exported"
+    assert "referral.exported" not in audit_actions(other)
+
+
+def test_a_shredded_referral_is_no_longer_found_by_her_number(people):
+    from portal.referrals import access_requests as requests_
+    r = at(S.ASSIGNED, people)
+    services.withdraw_consent(None, r)
+    req = requests_.record_request(people["supervisor"], services.today(), NAME, PHONE, None)
+    assert requests_.answer(people["supervisor"], req)["referrals"] == []

@@ -42,6 +42,8 @@ def upgrade():
     sa.Column('story', sa.Text(), nullable=True),
     sa.Column('employer', sa.Text(), nullable=True),
     sa.Column('code_hash', sa.String(length=64), nullable=True),
+    sa.Column('phone_key', sa.String(length=64), nullable=True),
+    sa.Column('email_key', sa.String(length=64), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['caseworker_id'], ['users.id'], name=op.f('fk_referrals_caseworker_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_referrals_organisation_id_organisations')),
@@ -54,6 +56,8 @@ def upgrade():
     )
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referrals_caseworker_id'), ['caseworker_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_email_key'), ['email_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_phone_key'), ['phone_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_referred_by_id'), ['referred_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_worker_id'), ['worker_id'], unique=False)
@@ -135,8 +139,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_referral_questions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_referral_questions_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('referral_access_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('found', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_referral_access_requests_answered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_referral_access_requests_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_access_requests'))
+    )
+    with op.batch_alter_table('referral_access_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_access_requests_due_on'), ['due_on'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('referral_access_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_access_requests_due_on'))
+
+    op.drop_table('referral_access_requests')
     with op.batch_alter_table('referral_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_questions_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_referral_questions_created_at'))
@@ -162,5 +187,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_referrals_referred_by_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_referrals_caseworker_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_email_key'))
+        batch_op.drop_index(batch_op.f('ix_referrals_phone_key'))
 
     op.drop_table('referrals')

@@ -141,3 +141,13 @@ class AskForm(Form):
 
 class AnswerForm(Form):
     body = TextAreaField(_l("Answer"), validators=[InputRequired(REQUIRED), Length(max=2000, message=MAX_TEXT)])
+
+
+class AccessRequestForm(Form):
+    """A worker asked for the data held about her."""
+    received_on = DateField(_l("Day her request came"), validators=[InputRequired(BAD_DATE)])
+    name = StringField(_l("Her name"), validators=[Optional(), Length(max=120, message=MAX_TEXT)])
+    phone = StringField(_l("Her mobile number"), validators=[
+        Optional(), Length(max=32), _service_check(accounts.normalise_phone)])
+    email = StringField(_l("Her e-mail (optional)"), validators=[
+        Optional(), Length(max=254), _service_check(accounts.normalise_email)])

@@ -200,7 +200,7 @@ DATE_LABELS = {
 
 # Audit rows of reads (a case opened, a status or a question seen): a read, not a change of the data.
 READ_ACTIONS = frozenset({"referral.read", "referral.status_read", "referral.draft_read", "referral.worker_read",
-                          "question.read"})
+                          "referral.exported", "question.read"})
 
 # What each audit row of a referral says, for the supervisors' view of a case's trail.
 AUDIT_LABELS = {
@@ -220,6 +220,7 @@ AUDIT_LABELS = {
     "referral.status_read": _l("Status seen by the leader"),
     "referral.draft_read": _l("Draft opened by the leader"),
     "referral.erase": _l("Erased at her word"),
+    "referral.exported": _l("Given to her (a request for her data)"),
     "referral.note_added": _l("Note added"),
     "referral.dates_changed": _l("Dates changed"),
     "referral.date_added": _l("Date added"),
@@ -265,6 +266,10 @@ class Referral(db.Model):
     employer: Mapped[dict | None] = mapped_column(Encrypted)   # name, phone, address, agency
     # The worker's own code (she has no account): its HMAC, by which the case is found; None once shredded.
     code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Her number and e-mail as keyed hashes (HMACs), by which a request for her data finds every referral of
+    # hers without decrypting any other; None once shredded.
+    phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     organisation = relationship("Organisation", lazy="joined")
@@ -410,3 +415,18 @@ class Question(db.Model):
     @property
     def urgency_label(self):
         return URGENCY_LABELS.get(self.urgency)
+
+
+class AccessRequest(db.Model):
+    """A worker's request for the data held about her (Hong Kong's Personal Data (Privacy) Ordinance: answered
+    within 40 days). Who she is, as she gave it, is encrypted; the dates are plain (the list sorts by them)."""
+    __tablename__ = "referral_access_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    subject: Mapped[dict | None] = mapped_column(Encrypted)  # name, phone, email
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    found: Mapped[int | None] = mapped_column(Integer)  # referrals found when it was answered

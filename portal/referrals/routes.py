@@ -3,10 +3,11 @@ queue and case page (/staff/referrals/). Every page of a case is titled "Notes",
 (no-store) nor by htmx's history, and addressed by the referral's random reference."""
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -18,8 +19,9 @@ from portal.extensions import db
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.organisations.services import memberships_for
 from portal import throttle
+from portal.referrals import access_requests as requests_
 from portal.referrals import bp, check_bp, forms, services, staff_bp
-from portal.referrals.models import REF_ALPHABET, REF_LENGTH, KeyDate, Question, Referral, ReferralState
+from portal.referrals.models import REF_ALPHABET, REF_LENGTH, AccessRequest, KeyDate, Question, Referral, ReferralState
 from portal.web import act, attempt, get_or_404, paginate, redirect_to, render, render_form, require
 from portal.web.forms import EmptyForm
 
@@ -404,3 +406,36 @@ def answer(ref):
             return redirect_to(url_for("referrals_staff.questions"))
     services.read_question(current_user, q)
     return _private(render_form("referrals/question.html", q=q, form=form, error=error))
+
+
+# --- requests for a worker's data ---
+
+@staff_bp.route("/requests", methods=["GET", "POST"])
+def access_requests():
+    """Requests for a worker's data: record one (it is due in 40 days), answer one with a download."""
+    require(services.can_decide(current_user))
+    form = forms.AccessRequestForm()
+    error = None
+    if form.validate_on_submit():
+        _recorded, error = attempt(requests_.record_request, current_user, form.received_on.data, form.name.data,
+                                   form.phone.data or None, form.email.data or None)
+        if error is None:
+            flash(_("The request was recorded. Answer it before the day it is due."), "success")
+            return redirect_to(url_for("referrals_staff.access_requests"))
+    page = paginate(requests_.requests())
+    return _private(render_form("referrals/requests.html", form=form, page=page, error=error, empty=EmptyForm()))
+
+
+@staff_bp.post("/requests/<int:request_id>/answer")
+def answer_access_request(request_id):
+    """Everything held about her, as a JSON file to give her (each referral in it is audited as read)."""
+    require(services.can_decide(current_user))
+    req = get_or_404(AccessRequest, request_id)
+    if not EmptyForm().validate_on_submit():
+        flash(_("This form has expired. Please send it again."), "error")
+        return redirect_to(url_for("referrals_staff.access_requests"))
+    document = requests_.answer(current_user, req)
+    response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="data-request-{req.id}.json"'
+    return _private(response)

@@ -256,10 +256,19 @@ def save_worker(user, r: Referral, name: str, phone: str | None, email: str | No
                 interpreter: bool, step: int = 4) -> Referral:
     """Who she is, for the caseworker: her number and e-mail as the accounts store them (E.164, lower case)."""
     _draft(user, r)
-    r.worker = {"name": name.strip(), "phone": normalise_phone(phone) if phone else None,
-                "email": normalise_email(email) if email else None, "language": language,
+    phone, email = (normalise_phone(phone) if phone else None), (normalise_email(email) if email else None)
+    r.worker = {"name": name.strip(), "phone": phone, "email": email, "language": language,
                 "interpreter": bool(interpreter)}
+    r.phone_key, r.email_key = worker_key(phone), worker_key(email)
     return _saved(user, r, step, "worker")
+
+
+def worker_key(address: str | None) -> str | None:
+    """A number or e-mail (normalised) as a keyed hash: what a request for her data looks her up by."""
+    if not address:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"worker:{address}".encode(), hashlib.sha256).hexdigest()
 
 
 def save_contact(user, r: Referral, channels: list[str], days: list[str], hours: str, message_only: bool,
@@ -584,7 +593,7 @@ def _shred(actor, r: Referral) -> None:
     for key_date in list(r.dates):
         db.session.delete(key_date)
     r.shredded_at = utcnow()
-    r.code_hash = None
+    r.code_hash = r.phone_key = r.email_key = None
     record(actor, "referral.shredded", r)
 
 
