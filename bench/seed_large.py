@@ -592,9 +592,29 @@ def seed_referrals(s: Seed) -> None:
     s.insert(KeyDate, dates)
 
 
+DIRECTORY_KINDS = {"shelter": 40, "legal_aid": 80, "hospital": 60, "consulate": 20, "hotline": 60, "union": 90,
+                   "ngo": 150}
+
+
+def seed_directory(s: Seed) -> None:
+    """500 partner services of every kind across the districts, the shelters with beds."""
+    from portal.directory.models import Service
+    from portal.organisations.models import DISTRICTS
+    rows, kinds = [], [k for k, n in DIRECTORY_KINDS.items() for _ in range(n)]
+    for sid, kind in zip(s.new_ids("directory_services", len(kinds)), kinds):
+        beds = s.rng.randint(4, 30) if kind == "shelter" else None
+        rows.append(dict(id=sid, organization=f"Partner {sid}", name=f"{kind.replace('_', ' ').title()} service {sid}",
+                         kind=kind, description="Help for migrant workers.", hours="Sunday 10:00-17:00",
+                         languages=",".join(s.rng.sample(["fil", "id", "en", "ne", "th"], 2)),
+                         district=s.rng.choice(list(DISTRICTS)), address="Hong Kong", phone="+852 2000 0000",
+                         email="", url="", eligibility="", published=s.rng.random() < 0.95, capacity=beds,
+                         taken=s.rng.randint(0, beds) if beds else 0, created_at=s.now, updated_at=s.now))
+    s.insert(Service, rows)
+
+
 # Run in this order, in one transaction. Later features append theirs (see the module's docstring).
 SEED_STEPS: list[Callable[[Seed], None]] = [seed_staff, seed_people, seed_organisations, seed_memberships,
-                                            seed_audit, seed_trainings, seed_referrals]
+                                            seed_audit, seed_trainings, seed_referrals, seed_directory]
 
 
 # --- running it ---

@@ -40,6 +40,7 @@ def load_demo() -> list[tuple[str, str]]:
                                    role=MissionRole.SUPERVISOR)
     caseworker = accounts.register("Cora Caseworker", DEMO_PASSWORD, email="caseworker@example.org",
                                    role=MissionRole.CASEWORKER)
+    _directory(staff)
     _referrals(leader1, org1, member1, leader2, org2, supervisor, caseworker)
     return [
         ("Mission staff", "staff@example.org"),
@@ -153,3 +154,29 @@ def _referrals(leader1, org1, member1, leader2, org2, supervisor, caseworker):
     referrals.add_date(caseworker, working, "conciliation", today + timedelta(days=12))
     referrals.add_note(caseworker, working, "Called her on Sunday; the claim form is filled in.", shared=True)
     referrals.add_note(caseworker, working, "Employer's agency has a record of complaints.", shared=False)
+
+
+DIRECTORY = [
+    dict(organization="Bethune House Migrant Women's Refuge", name="Temporary shelter", kind="shelter",
+         description="A safe place to stay for women migrant workers in crisis, with meals and counselling.",
+         languages=["fil", "id", "en"], hours="Every day, 24 hours", district="yau_tsim_mong",
+         address="Jordan, Kowloon", phone="+852 2721 3119", eligibility="Women migrant workers in crisis",
+         capacity=6),
+    dict(organization="Mission For Migrant Workers", name="Paralegal help (LEAP)", kind="legal_aid",
+         description="Labour Department claims, Immigration, Police and legal aid: help with the papers.",
+         languages=["fil", "en"], hours="Sunday 10:00-17:00", district="central_western",
+         address="St John's Cathedral, Central", phone="+852 2522 8264"),
+    dict(organization="Consulate General of Indonesia", name="Citizen services", kind="consulate",
+         description="Passports, documents and help for Indonesian citizens.", languages=["id"],
+         hours="Monday to Friday 9:00-17:00", district="wan_chai", address="Causeway Bay", phone="+852 3651 0200"),
+    dict(organization="Helpline for domestic workers", name="Hotline", kind="hotline",
+         description="Advice by phone in your language.", languages=["fil", "id", "en"],
+         hours="Every day 9:00-21:00", phone="+852 2111 0000"),
+]
+
+
+def _directory(staff):
+    """Partner services of the directory, one of them a shelter with beds."""
+    from portal.directory import services as directory
+    for entry in DIRECTORY:
+        directory.create(staff, {"published": True, **entry})

@@ -1,6 +1,7 @@
 """Every model, imported once so that migrations and the app see the whole schema."""
 from portal.accounts.models import CalendarFeed, PasswordResetCode, SignIn, User  # noqa: F401
 from portal.audit import AuditLog  # noqa: F401
+from portal.directory.models import BedHold, Service  # noqa: F401
 from portal.throttle import RateCounter  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.organisations.models import Membership, Organisation  # noqa: F401

@@ -139,6 +139,15 @@ def app(database):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def crowd_app(database):
+    """An app whose pool has a connection for each of 50 people acting at once (tests.helpers.at_once)."""
+    app = make_app(database, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 55, "max_overflow": 0, "pool_timeout": 60})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -1,5 +1,6 @@
 import hashlib
 import re
+import threading
 
 from sqlalchemy import text
 
@@ -43,3 +44,23 @@ def snapshot() -> str:
         digest.update(f"{table.name}:{rows!r}".encode())
     db.session.rollback()
     return digest.hexdigest()
+
+
+def at_once(app, ids, attempt) -> list:
+    """`attempt(id)` for each id, each in its own thread, app context and connection, all released at the same
+    moment (a barrier): what each returned (its outcome), in the order they finished."""
+    outcomes, barrier = [], threading.Barrier(len(ids), timeout=60)
+
+    def run(ident):
+        with app.app_context():
+            try:
+                outcomes.append(attempt(ident, barrier.wait))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return outcomes

@@ -16,6 +16,7 @@ from portal.accounts.models import CalendarFeed
 from portal.extensions import db, limiter
 from portal.notifications.services import MemorySender
 from portal.organisations.models import Membership, MemberState, OrgState
+from portal.directory import services as directory
 from portal.referrals import services as referrals
 from portal.trainings.materials import services as materials
 from portal.trainings.models import (
@@ -76,6 +77,7 @@ DRAFT = lambda w: {"ref": w.draft.ref}  # noqa: E731
 SENT = lambda w: {"ref": w.referral.ref}  # noqa: E731
 CASE = lambda w: {"ref": w.case.ref}  # noqa: E731
 QUESTION = lambda w: {"ref": w.question.ref}  # noqa: E731
+SERVICE = lambda w: {"service_id": w.service.id}  # noqa: E731
 LEADERS = {"leader", "other_leader"}
 STAFF = {"staff"}
 WORKERS = {"caseworker", "supervisor"}  # of the world's case: its caseworker, and supervisors
@@ -206,11 +208,25 @@ MATRIX = [
     Row("referrals_staff.remove_date", "POST", only(303, WORKERS),
         args=lambda w: {"ref": w.case.ref, "date_id": w.key_date.id}),
     Row("referrals_staff.close", "POST", only(422, WORKERS), args=CASE),
+    Row("referrals_staff.refer_onward", "POST", only(422, WORKERS), args=CASE),
     Row("referrals_staff.access_requests", "GET", only(200, {"supervisor"})),
     Row("referrals_staff.access_requests", "POST", only(422, {"supervisor"})),
     Row("referrals_staff.answer_access_request", "POST", only(200, {"supervisor"}),
         args=lambda w: {"request_id": w.access_request.id}),
     Row("referrals_staff.questions", "GET", only(200, ANSWERERS)),
+    # The directory of partner services: public; its exports and its management for the Mission.
+    Row("directory.index", "GET", everyone(200)),
+    Row("directory.show", "GET", everyone(200), args=SERVICE),
+    Row("directory.export_json", "GET", only(200, STAFF)),
+    Row("directory.export_csv", "GET", only(200, STAFF)),
+    Row("directory_staff.manage", "GET", only(200, STAFF)),
+    Row("directory_staff.new", "GET", only(200, STAFF)),
+    Row("directory_staff.new", "POST", only(422, STAFF)),
+    Row("directory_staff.edit", "GET", only(200, STAFF), args=SERVICE),
+    Row("directory_staff.edit", "POST", only(422, STAFF), args=SERVICE),
+    Row("directory_staff.delete", "POST", only(303, STAFF), args=SERVICE),
+    Row("directory_staff.import_file", "GET", only(200, STAFF)),
+    Row("directory_staff.import_file", "POST", only(422, STAFF)),
     Row("referrals_staff.answer", "GET", only(200, ANSWERERS), args=QUESTION),
     Row("referrals_staff.answer", "POST", only(422, ANSWERERS), args=QUESTION),
 ]
@@ -245,7 +261,11 @@ class World:
         self.version = materials.add_version(self.staff, self.material, "fil",
                                              upload=FileStorage(BytesIO(PDF_BYTES), "gabay.pdf"),
                                              text="Mga **karapatan** ng manggagawa.")
-        # Mutual Care and Support: a draft, a referral sent to the Mission, and a case assigned to a caseworker.
+        # The directory: a shelter with beds. Mutual Care and Support: a draft, a referral sent to the Mission, and
+        # a case assigned to a caseworker.
+        self.service = directory.create(self.staff, dict(
+            organization="Bahay Kanlungan", name="Tuluyan", kind="shelter", languages=["fil", "id"], capacity=3,
+            hours="24/7", district="yau_tsim_mong", phone="+852 2721 3119", published=True))
         self.caseworker = StaffFactory(role="caseworker")
         self.supervisor = StaffFactory(role="supervisor")
         self.draft = referrals.start(self.leader, self.org, "world-draft-form-key")

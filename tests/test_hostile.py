@@ -381,7 +381,11 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                      url_for("referrals.ask", org_id=world.org.id),
                      url_for("referrals_staff.answer", ref=world.question.ref), url_for("check.page"),
                      url_for("referrals_staff.access_requests"),
-                     url_for("referrals_staff.answer_access_request", request_id=world.access_request.id)}
+                     url_for("referrals_staff.answer_access_request", request_id=world.access_request.id),
+                     url_for("referrals_staff.refer_onward", ref=case), url_for("directory.index"),
+                     url_for("directory_staff.new"), url_for("directory_staff.edit", service_id=world.service.id),
+                     url_for("directory_staff.delete", service_id=world.service.id),
+                     url_for("directory_staff.import_file")}
     assert expected <= actions, sorted(expected - actions)
 
 

@@ -198,5 +198,7 @@ def test_cli_seed_demo_once(app):
     assert sorted(r.state for r in db.session.scalars(select(Referral))) == [
         "assigned", "declined", "draft", "submitted"]
     assert "supervisor@example.org" in result.output and "caseworker@example.org" in result.output
+    from portal.directory.models import Service
+    assert [s.capacity for s in db.session.scalars(select(Service).where(Service.kind == "shelter"))] == [6]
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "no demo data loaded" in result.output

@@ -1,5 +1,4 @@
 """Trainings: booking rules, capacity under concurrency, the waiting list with offers."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from portal.capacity import offer_deadline
 from portal.trainings import services
 from portal.trainings.models import Booking, BookingState, TrainingSession, WaitlistEntry, WaitState
 from portal.web import NotAllowed
-from tests.conftest import make_app
+from tests.helpers import at_once
 from tests.factories import MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, UserFactory
 
 
@@ -247,15 +246,6 @@ def test_the_database_refuses_more_than_capacity(app):
     db.session.rollback()
 
 
-@pytest.fixture(scope="module")
-def crowd_app(database):
-    """An app whose pool has a connection for each of the 50 people."""
-    app = make_app(database, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 55, "max_overflow": 0, "pool_timeout": 60})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
 @pytest.mark.xdist_group("heavy")  # one test process at a time: 55 connections each, PostgreSQL allows 100
 @pytest.mark.parametrize("round_", range(20))
 def test_capacity_is_never_exceeded_under_concurrency(app, crowd_app, round_):
@@ -267,31 +257,23 @@ def test_capacity_is_never_exceeded_under_concurrency(app, crowd_app, round_):
     db.session.commit()
     session_id = ts.id
     db.session.remove()
-    outcomes, barrier = [], threading.Barrier(50, timeout=60)
 
-    def attempt(person_id):
-        with crowd_app.app_context():
-            person = db.session.get(User, person_id)
-            session = db.session.get(TrainingSession, session_id)
-            barrier.wait()
+    def attempt(person_id, go):
+        person = db.session.get(User, person_id)
+        session = db.session.get(TrainingSession, session_id)
+        go()
+        try:
+            services.book(person, session, person)
+            return "booked"
+        except services.SessionFull:
+            db.session.rollback()
             try:
-                services.book(person, session, person)
-                outcomes.append("booked")
-            except services.SessionFull:
-                db.session.rollback()
-                try:
-                    services.join_waitlist(person, session, person)
-                    outcomes.append("waiting")
-                except services.DomainError:
-                    outcomes.append("refused")
-            finally:
-                db.session.remove()
+                services.join_waitlist(person, session, person)
+                return "waiting"
+            except services.DomainError:
+                return "refused"
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = at_once(crowd_app, ids, attempt)
     assert len(outcomes) == 50
     assert outcomes.count("booked") == 10 and outcomes.count("waiting") == 40
     assert fresh(ts).taken == 10

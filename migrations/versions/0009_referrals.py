@@ -1,5 +1,6 @@
-"""Mutual Care and Support: referrals, her consents, key dates and notes, questions without names (personal and
-case fields hold Fernet tokens: portal/crypto.py)
+"""Mutual Care and Support: referrals, her consents, key dates and notes, questions without names, requests for
+her data (personal and case fields hold Fernet tokens: portal/crypto.py); the directory of partner services and
+the beds referrals hold at its shelters
 
 Revision ID: 0009
 Revises: 0008
@@ -14,6 +15,32 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('directory_services',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization', sa.String(length=150), nullable=False),
+    sa.Column('name', sa.String(length=150), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('languages', sa.String(length=100), nullable=False),
+    sa.Column('hours', sa.String(length=200), nullable=False),
+    sa.Column('district', sa.String(length=30), nullable=False),
+    sa.Column('address', sa.String(length=300), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('url', sa.String(length=300), nullable=False),
+    sa.Column('eligibility', sa.String(length=500), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=True),
+    sa.Column('taken', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('capacity IS NULL OR (capacity >= 0 AND taken >= 0 AND taken <= capacity)', name=op.f('ck_directory_services_beds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_services'))
+    )
+    with op.batch_alter_table('directory_services', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_directory_services_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_directory_services_published'), ['published'], unique=False)
+
     op.create_table('referrals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ref', sa.String(length=10), nullable=False),
@@ -30,6 +57,7 @@ def upgrade():
     sa.Column('stay_extended_until', sa.Date(), nullable=True),
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('caseworker_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('decline_reason', sa.String(length=20), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.Column('step', sa.Integer(), nullable=False),
@@ -47,6 +75,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['caseworker_id'], ['users.id'], name=op.f('fk_referrals_caseworker_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_referrals_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['partner_id'], ['directory_services.id'], name=op.f('fk_referrals_partner_id_directory_services'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['referred_by_id'], ['users.id'], name=op.f('fk_referrals_referred_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['worker_id'], ['users.id'], name=op.f('fk_referrals_worker_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
@@ -76,11 +105,13 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('referral_id', sa.Integer(), nullable=False),
     sa.Column('to_mission', sa.Boolean(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('how', sa.String(length=20), nullable=False),
     sa.Column('given_on', sa.Date(), nullable=False),
     sa.Column('taken_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['partner_id'], ['directory_services.id'], name=op.f('fk_referral_consents_partner_id_directory_services'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_consents_referral_id_referrals'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['taken_by_id'], ['users.id'], name=op.f('fk_referral_consents_taken_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_consents'))
@@ -156,8 +187,28 @@ def upgrade():
     with op.batch_alter_table('referral_access_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_access_requests_due_on'), ['due_on'], unique=False)
 
+    op.create_table('directory_bed_holds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('held_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_directory_bed_holds_referral_id_referrals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['directory_services.id'], name=op.f('fk_directory_bed_holds_service_id_directory_services'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_bed_holds'))
+    )
+    with op.batch_alter_table('directory_bed_holds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_directory_bed_holds_referral_id'), ['referral_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_directory_bed_holds_service_id'), ['service_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('directory_bed_holds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_directory_bed_holds_service_id'))
+        batch_op.drop_index(batch_op.f('ix_directory_bed_holds_referral_id'))
+
+    op.drop_table('directory_bed_holds')
     with op.batch_alter_table('referral_access_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_access_requests_due_on'))
 
@@ -191,3 +242,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_referrals_phone_key'))
 
     op.drop_table('referrals')
+    with op.batch_alter_table('directory_services', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_directory_services_published'))
+        batch_op.drop_index(batch_op.f('ix_directory_services_kind'))
+
+    op.drop_table('directory_services')

@@ -21,6 +21,7 @@ class Power(StrEnum):
     DECIDE_ORGANISATIONS = "decide_organisations"  # approve or not, a new name
     RUN_TRAININGS = "run_trainings"                # courses, sessions, attendance, outreach; book anyone
     MANAGE_MATERIALS = "manage_materials"          # the DRID library
+    MANAGE_DIRECTORY = "manage_directory"          # the directory of partner services (IPMA)
     REFERRAL_QUEUE = "referral_queue"              # the queue's lines, never a case's content
     WORK_ASSIGNED_CASES = "work_assigned_cases"    # read, note, refer onward and close her own cases
     WORK_EVERY_CASE = "work_every_case"            # the same for every case; triage, decide, (re)assign
@@ -28,7 +29,7 @@ class Power(StrEnum):
 
 
 _EVERY_DESK = frozenset({Power.STAFF_PAGES, Power.SEE_ORGANISATIONS, Power.DECIDE_ORGANISATIONS,
-                         Power.RUN_TRAININGS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE})
+                         Power.RUN_TRAININGS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE, Power.MANAGE_DIRECTORY})
 
 POWERS: dict[MissionRole, frozenset[Power]] = {
     MissionRole.STAFF: _EVERY_DESK,

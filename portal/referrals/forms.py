@@ -151,3 +151,11 @@ class AccessRequestForm(Form):
         Optional(), Length(max=32), _service_check(accounts.normalise_phone)])
     email = StringField(_l("Her e-mail (optional)"), validators=[
         Optional(), Length(max=254), _service_check(accounts.normalise_email)])
+
+
+class ReferOnwardForm(Form):
+    """To a partner of the directory, with her consent to that partner."""
+    service = SelectField(_l("Partner service"), coerce=int, validators=[InputRequired(REQUIRED)])
+    how = RadioField(_l("How did she agree that this partner may see her case?"), choices=choices(CONSENT_HOW_LABELS),
+                     validators=[InputRequired(_l("Choose how she agreed."))])
+    given_on = DateField(_l("On which day?"), validators=[InputRequired(BAD_DATE)])

@@ -251,6 +251,8 @@ class Referral(db.Model):
     stay_extended_until: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)  # the nearest of the dates ahead (the queue's order)
     caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The partner service it was referred onward to (portal/directory), with her consent to that partner.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("directory_services.id", ondelete="SET NULL"))
     decline_reason: Mapped[str | None] = mapped_column(String(20))
     outcome: Mapped[str | None] = mapped_column(String(20))
     step: Mapped[int] = mapped_column(Integer, default=1)  # the form's step she reached (drafts)
@@ -274,6 +276,7 @@ class Referral(db.Model):
 
     organisation = relationship("Organisation", lazy="joined")
     caseworker = relationship("User", foreign_keys=[caseworker_id], lazy="joined")
+    partner = relationship("Service", lazy="select")
     referred_by = relationship("User", foreign_keys=[referred_by_id], lazy="select")
     consents = relationship("Consent", back_populates="referral", lazy="select", order_by="Consent.id",
                             cascade="all, delete-orphan")
@@ -345,7 +348,8 @@ class Consent(db.Model):
     __tablename__ = "referral_consents"
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
-    to_mission: Mapped[bool] = mapped_column(Boolean, default=True)  # else to a partner (referred onward)
+    to_mission: Mapped[bool] = mapped_column(Boolean, default=True)  # else to the partner below
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("directory_services.id", ondelete="SET NULL"))
     how: Mapped[str] = mapped_column(String(20))  # ConsentHow
     given_on: Mapped[date] = mapped_column(Date)
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

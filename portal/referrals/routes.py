@@ -259,6 +259,9 @@ def _case(r: Referral, status: int = 200, **forms_sent):
     services.read_case(current_user, r)
     assign = forms_sent.get("assign") or forms.AssignForm()
     assign.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
+    onward = forms_sent.get("onward") or forms.ReferOnwardForm()
+    if services.may(current_user, r, "refer_onward"):
+        onward.service.choices = _partners()
     page = dict(
         triage=forms_sent.get("triage") or forms.TriageForm(data={"programme": r.programme, "urgency": r.urgency}),
         decline=forms_sent.get("decline") or forms.DeclineForm(), assign=assign,
@@ -266,7 +269,7 @@ def _case(r: Referral, status: int = 200, **forms_sent):
         stay=forms_sent.get("stay") or forms.StayForm(data={"termination_date": r.termination_date,
                                                              "stay_extended_until": r.stay_extended_until}),
         key_date=forms_sent.get("key_date") or forms.KeyDateForm(), close=forms_sent.get("close") or forms.CloseForm(),
-        empty=EmptyForm())
+        onward=onward, empty=EmptyForm())
     return _private(render("referrals/case.html", status=status, r=r, may=services.may, channels=forms.CHANNELS,
                            days=forms.DAYS, trail=services.trail(current_user, r),
                            leave_by=services.leave_by(r.termination_date, r.stay_extended_until),
@@ -292,6 +295,8 @@ def _case_action(ref, form_name, form_class, service, done, args, decide=False):
     form = form_class()
     if form_name == "assign":
         form.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
+    if form_name == "onward":
+        form.service.choices = _partners()
     if form.validate_on_submit():
         if act(service, current_user, r, *args(form), done=done):
             return redirect_to(url_for("referrals_staff.case", ref=r.ref))
@@ -352,6 +357,22 @@ def remove_date(ref, date_id):
     if EmptyForm().validate_on_submit():
         act(services.remove_date, current_user, r, key_date, done=_("The date was removed."))
     return redirect_to(url_for("referrals_staff.case", ref=r.ref))
+
+
+def _partners():
+    """The published services, by kind, to choose a partner from (a shelter with its free beds)."""
+    from portal.directory.models import Service
+    from portal.directory.services import listing
+    services_ = db.session.scalars(listing().order_by(None).order_by(Service.kind, Service.organization, Service.name))
+    return [(s.id, f"{s.kind_label}: {s.organization}, {s.name}"
+             + (" " + _("(%(n)d beds free)", n=s.beds_free) if s.capacity is not None else "")) for s in services_]
+
+
+@staff_bp.post("/<ref>/onward")
+def refer_onward(ref):
+    return _case_action(ref, "onward", forms.ReferOnwardForm, services.refer_onward,
+                        _("Referred onward. Her consent to the partner is recorded."),
+                        lambda f: (f.service.data, f.how.data, f.given_on.data))
 
 
 @staff_bp.post("/<ref>/close")

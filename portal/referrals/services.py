@@ -29,6 +29,8 @@ from portal.accounts.roles import Power, can, roles_with
 from portal.organisations.access import can_manage
 from portal.audit import AuditLog, changed, record
 from portal.clock import HK, utcnow
+from portal.directory import services as directory
+from portal.directory.models import Service, ServiceKind
 from portal.extensions import db
 from portal import throttle
 from portal.languages import LANGUAGES
@@ -352,6 +354,8 @@ def withdraw_consent(actor, r: Referral) -> Referral:
     once (a finished one too). `actor` None is the worker herself, with her code."""
     if r.shredded_at is not None:
         raise Refused(r)
+    directory.lock_beds_of(r)  # begins the transaction when she holds a bed at a shelter
+    directory.release_beds(r)
     now = utcnow()
     if r.is_open:
         _move(actor, r, "withdraw")
@@ -456,11 +460,39 @@ def close(user, r: Referral, outcome: str) -> Referral:
     outcome = Outcome(outcome)
     if outcome == Outcome.WITHDRAWN:  # only her withdrawal closes a case so, and it shreds it
         raise NotAllowed()
+    directory.lock_beds_of(r)  # her bed at a shelter goes back when the case closes
+    directory.release_beds(r)
     r.outcome, r.closed_at = outcome, utcnow()
     _move(user, r, "close", outcome=str(outcome))
     _tell_referrer(r)
     db.session.commit()
     return r
+
+
+def refer_onward(user, r: Referral, service_id: int, how: str, given_on: date) -> Referral:
+    """Referred onward to a partner service of the directory, with her consent to that partner recorded (how,
+    when, who took it). At a shelter that lists its beds, a bed is held for her, never more than there are
+    (portal/capacity.py); it goes back when the case closes or she withdraws."""
+    if not can_work(user, r):
+        raise NotAllowed()
+    if not (today() - CONSENT_MAX_AGE <= given_on <= today()):
+        raise BadDate()
+    how = ConsentHow(how)
+    partner = db.session.get(Service, service_id)
+    if partner is None or not partner.published:
+        raise NoSuchPartner()
+    if partner.kind == ServiceKind.SHELTER and partner.capacity is not None:
+        directory.hold_bed(r, partner.id)  # begins the transaction, the shelter's row locked
+    db.session.add(Consent(referral_id=r.id, to_mission=False, partner_id=partner.id, how=how, given_on=given_on,
+                           taken_by_id=user.id))
+    r.partner_id = partner.id
+    _move(user, r, "refer_onward", partner_id=partner.id, how=str(how))
+    db.session.commit()
+    return r
+
+
+class NoSuchPartner(DomainError):
+    message = _l("Choose a service of the directory.")
 
 
 def add_note(user, r: Referral, body: str, shared: bool) -> Note:

@@ -62,7 +62,7 @@ def sign_in_api(context, base, login):
 PAGES = {
     "anonymous": ["main.home", "accounts.login", "accounts.register", "organisations.register",
                   "accounts.reset_request", "trainings.catalogue", "trainings.show", "materials.index",
-                  "materials.show"],
+                  "materials.show", "directory.index", "directory.show"],
     "member": ["main.home", "organisations.mine", "organisations.show", "organisations.join", "accounts.account",
                "trainings.catalogue", "trainings.show", "trainings.mine"],
     "leader": ["organisations.show", "organisations.edit", "trainings.outreach", "trainings.request_outreach",
@@ -78,7 +78,8 @@ def test_weight_of_every_main_page(live_server, browser):
     with app.app_context():
         world = World()
         with app.test_request_context():
-            ids = {"org_id": world.org.id, "session_id": world.ts.id, "material_id": world.material.id}  # noqa: F841
+            ids = {"org_id": world.org.id, "session_id": world.ts.id, "material_id": world.material.id,  # noqa: F841
+                   "service_id": world.service.id}
 
             own = {"referrals.step": {"ref": world.draft.ref, "n": 1}, "referrals.show": {"ref": world.referral.ref},
                    "referrals_staff.case": {"ref": world.case.ref}}
