@@ -1,7 +1,7 @@
 """Mutual Care and Support in a real browser, JavaScript on (HTMX) and off: a leader refers a member with her
 consent, in Filipino; a supervisor triages, accepts and assigns; the caseworker writes a shared and an internal
-note; the leader sees the status view with the shared note only. And a worker with no account withdraws her
-agreement with her code, in Indonesian."""
+note and refers the case onward to the shelter (a bed is held); the leader sees the status view with the shared
+note only. And a worker with no account withdraws her agreement with her code, in Indonesian."""
 from __future__ import annotations
 
 import re
@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from portal.directory import services as directory
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.organisations.models import MemberRole
@@ -35,6 +36,9 @@ def test_refer_triage_assign_note_and_the_status_view(live_server, page: Page, w
         MembershipFactory(organisation=org, role=MemberRole.MEMBER, user__name="Ana Reyes")
         member = org.memberships[-1].user
         supervisor, caseworker = StaffFactory(role="supervisor"), StaffFactory(role="caseworker", name="Cora")
+        shelter = directory.create(supervisor, dict(organization="Bahay Kanlungan", name="Tuluyan", kind="shelter",
+                                                    capacity=2, languages=["fil"], published=True))
+        shelter_id = shelter.id
         db.session.commit()
         org_id, member_id = org.id, member.id
         logins = {"leader": leader.phone, "supervisor": supervisor.email, "caseworker": caseworker.email}
@@ -98,12 +102,23 @@ def test_refer_triage_assign_note_and_the_status_view(live_server, page: Page, w
             page.check("#shared")
         page.locator("#note-block button").click()
         expect(page.locator(".flash").first).to_contain_text("The note was added.")
+    # ...and refers it onward to the shelter, with her consent to it: a bed is held for her.
+    page.locator("#onward-block select").select_option(str(shelter_id))
+    page.check("#onward-block input[name=how][value=phone]")
+    page.fill("#onward-block input[name=given_on]", services.today().isoformat())
+    page.locator("#onward-block button").click()
+    expect(page.locator("h1")).to_have_text("Referred to a partner")
+    with app.app_context():
+        from portal.directory.models import Service
+        assert db.session.get(Service, shelter_id).taken == 1
+        db.session.remove()
     sign_out(page)
 
     # 4. The leader sees the status view: the shared note only, never the employer.
     sign_in(page, base, logins["leader"])
     page.goto(f"{base}/referrals/{ref}")
-    expect(page.locator("h1")).to_have_text("May caseworker na tumutulong")
+    expect(page.locator("h1")).to_have_text("Ipinasa sa katuwang na serbisyo")
+    expect(page.locator("#main")).to_contain_text("Bahay Kanlungan")
     expect(page.locator("#main")).to_contain_text("Nakausap na siya; ligtas siya.")
     expect(page.locator("#main")).not_to_contain_text("agency's licence")
     expect(page.locator("#main")).not_to_contain_text(EMPLOYER)
