@@ -200,3 +200,76 @@ def test_the_public_directory_its_filters_and_the_staff_pages(app, client):
     assert done.status_code == 303
     assert db.session.scalar(select(AuditLog.details).where(AuditLog.action == "directory.imported")) == {
         "created": 0, "updated": 2}
+
+
+# --- what a review found (each failed before its mend) ---
+
+ODD_FILES = [
+    ("a.json", json.dumps([{"name": "x", "organization": {"name": "y"}, "taxonomy_terms": [{"code": ["shelter"]}]}])),
+    ("a.json", json.dumps([{"name": "x", "organization": {"name": "y"}, "taxonomy_terms": [{"code": "ngo"}],
+                            "service_areas": [{"name": {"a": 1}}]}])),
+    ("a.json", json.dumps([{"name": "x", "organization": {"name": "y"}, "taxonomy_terms": [{"code": "ngo"}],
+                            "languages": 5}])),
+    ("a.json", json.dumps([{"name": "x", "organization": {"name": "y"}, "taxonomy_terms": [{"code": "ngo"}],
+                            "languages": [{"code": ["en"]}]}])),
+    ("a.json", '[{"name": "x", "organization": {"name": "y"}, "taxonomy_terms": [{"code": "shelter"}], '
+               '"capacities": [{"maximum": Infinity}]}]'),
+    ("a.json", "[" * 100_000 + "]" * 100_000),
+    ("a.json", "[1]"),
+    ("a.csv", ",".join(["id", *directory.FIELDS]) + "\n" + "1," + "x" * 140_000 + "\n"),
+]
+
+
+@pytest.mark.parametrize("name, body", ODD_FILES, ids=[f"odd{i}" for i in range(len(ODD_FILES))])
+def test_an_odd_import_file_is_refused_with_a_message_never_a_500(app, client, name, body):
+    staff = StaffFactory()
+    sign_in(client, staff)
+    before = snapshot()
+    response = post(client, "/staff/directory/import", {"file": (BytesIO(body.encode()), name)},
+                    page="/staff/directory/import", content_type="multipart/form-data")
+    assert response.status_code == 422 and snapshot() == before
+
+
+def test_an_import_never_empties_the_beds_of_a_shelter_holding_some(app):
+    staff, supervisor, caseworker = StaffFactory(), StaffFactory(role="supervisor"), StaffFactory(role="caseworker")
+    shelter = directory.create(staff, SHELTER)
+    referrals.refer_onward(caseworker, assigned(OrganisationFactory(), caseworker, supervisor, "k"), shelter.id,
+                           "phone", referrals.today())
+    record = directory.from_hsds(json.loads(directory.export_json())[0])
+    for change in ({"capacity": None}, {"kind": "ngo", "capacity": None}):
+        with pytest.raises(directory.BadRecord):
+            directory.import_records(staff, [{**record, **change}])
+        db.session.rollback()
+    assert db.session.get(Service, shelter.id).capacity == 2
+
+
+def test_after_she_withdraws_nothing_says_where_she_went(app, client):
+    staff, supervisor, caseworker = StaffFactory(), StaffFactory(role="supervisor"), StaffFactory(role="caseworker")
+    org = OrganisationFactory()
+    shelter = directory.create(staff, SHELTER)
+    r = assigned(org, caseworker, supervisor, "k")
+    referrals.refer_onward(caseworker, r, shelter.id, "phone", referrals.today())
+    referrals.withdraw_consent(None, db.session.get(Referral, r.id))
+    r = db.session.get(Referral, r.id)
+    assert r.partner_id is None and all(c.partner_id is None for c in r.consents)
+    sign_in(client, org.created_by)
+    assert "Bethune" not in client.get(f"/referrals/{r.ref}").get_data(as_text=True)
+
+
+def test_a_hidden_service_is_not_found_and_csv_cells_come_back_as_written(app, client):
+    staff = StaffFactory()
+    hidden = directory.create(staff, {**LEGAL, "published": False})
+    assert client.get(f"/directory/{hidden.id}").status_code == 404
+    quoted = directory.create(staff, {**LEGAL, "name": "'Bayanihan' centre", "description": "=SUM(A1)"})
+    rows = {r["id"]: r for r in directory.parse("x.csv", directory.export_csv().encode())}
+    row = rows[str(quoted.id)]
+    assert (row["name"], row["description"]) == ("'Bayanihan' centre", "=SUM(A1)")
+    assert directory.clean({**LEGAL, "published": ""})["published"] is True
+    assert directory.clean({**LEGAL, "published": "False"})["published"] is False
+
+
+def test_an_id_that_is_not_one_of_ours_adds_a_service(app):
+    staff = StaffFactory()
+    records = directory.parse("a.json", '[{"id": "\\u00b2", "name": "x", "organization": {"name": "y"}, '
+                                         '"taxonomy_terms": [{"code": "ngo"}]}]'.encode())
+    assert directory.import_records(staff, records) == (1, 0)

@@ -1,7 +1,7 @@
 """The directory over HTTP: the public listing and a service's page, the exports, and the staff's pages."""
 from __future__ import annotations
 
-from flask import flash, make_response, url_for
+from flask import abort, flash, make_response, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,7 +24,8 @@ def index():
 @bp.get("/<int:service_id>")
 def show(service_id):
     service = get_or_404(Service, service_id)
-    require(service.published or services.can_manage(current_user))
+    if not (service.published or services.can_manage(current_user)):
+        abort(404)  # a hidden service is not there for the public (a 403 would say it exists)
     return render("directory/show.html", s=service)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import capacity
 from portal.accounts.roles import Power, can
@@ -70,23 +72,27 @@ def clean(fields: dict) -> dict:
     for name in FIELDS:
         value = fields.get(name)
         if name in LIMITS:
+            if value is not None and not isinstance(value, (str, int, float)):
+                raise BadRecord(_l("%(field)s: write it as text.", field=name))
             value = (value or "").strip() if isinstance(value, str) or value is None else str(value)
             if len(value) > LIMITS[name]:
                 raise BadRecord(_l("%(field)s: at most %(max)d characters.", field=name, max=LIMITS[name]))
         out[name] = value
     if not out["organization"] or not out["name"]:
         raise BadRecord(_l("Each service needs its organisation's name and its own name."))
-    if out["kind"] not in set(ServiceKind):
+    if not isinstance(out["kind"], str) or out["kind"] not in set(ServiceKind):
         raise BadRecord(_l("Unknown kind of service: choose shelter, legal aid, hospital, consulate, hotline, union "
                            "or other NGO."))
     languages = out["languages"] or []
     if isinstance(languages, str):
         languages = [c for c in languages.replace(" ", ",").split(",") if c]
-    if any(c not in ORG_LANGUAGES for c in languages):
+    if not isinstance(languages, list) or any(not isinstance(c, str) or c not in ORG_LANGUAGES for c in languages):
         raise BadRecord(_l("Unknown language code."))
     out["languages"] = ",".join(dict.fromkeys(languages))
-    if out["district"] and out["district"] not in DISTRICTS:
+    district = out["district"] or ""
+    if not isinstance(district, str) or (district and district not in DISTRICTS):
         raise BadRecord(_l("Unknown district."))
+    out["district"] = district
     if out["url"] and not out["url"].startswith("https://"):
         raise BadRecord(_l("A web address must begin with https://"))
     beds = out["capacity"]
@@ -95,11 +101,12 @@ def clean(fields: dict) -> dict:
     else:
         try:
             out["capacity"] = int(beds)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise BadRecord(_l("Beds: write a number.")) from None
         if not 0 <= out["capacity"] <= 1000 or out["kind"] != ServiceKind.SHELTER:
             raise BadRecord(_l("Beds: a number from 0 to 1000, for a shelter only."))
-    out["published"] = out["published"] not in (False, "0", "false", "no", "")
+    shown = out["published"]
+    out["published"] = not (shown is False or str(shown).strip().lower() in ("0", "false", "no"))
     return out
 
 
@@ -171,19 +178,23 @@ def from_hsds(d: dict) -> dict:
         raise BadRecord(_l("Each record must be an object."))
 
     def first(key, inner):
+        """The first item's field; a value of the wrong type is passed on for clean() to refuse."""
         items = d.get(key) or []
-        return (items[0] or {}).get(inner, "") if isinstance(items, list) and items and isinstance(items[0], dict) else ""
+        if not isinstance(items, list):
+            return items
+        return items[0].get(inner, "") if items and isinstance(items[0], dict) else ""
     caps = d.get("capacities") or []
     return {
         "id": d.get("id"), "organization": (d.get("organization") or {}).get("name", "")
         if isinstance(d.get("organization"), dict) else "",
         "name": d.get("name") or "", "kind": first("taxonomy_terms", "code"),
         "description": d.get("description") or "",
-        "languages": [x.get("code", "") for x in d.get("languages") or [] if isinstance(x, dict)],
+        "languages": [x.get("code", "") if isinstance(x, dict) else x for x in d.get("languages")]
+        if isinstance(d.get("languages"), list) else d.get("languages"),
         "hours": first("schedules", "description"), "district": first("service_areas", "name"),
         "address": first("locations", "address_1"), "phone": first("phones", "number"),
         "email": d.get("email") or "", "url": d.get("url") or "", "eligibility": d.get("eligibility_description") or "",
-        "published": d.get("status", "active") != "inactive",
+        "published": d.get("status", "active") not in ("inactive", "defunct", "temporarily closed"),
         "capacity": (caps[0] or {}).get("maximum") if isinstance(caps, list) and caps and isinstance(caps[0], dict)
         else None,
     }
@@ -221,15 +232,29 @@ def parse(filename: str, data: bytes) -> list[dict]:
     if filename.lower().endswith(".json"):
         try:
             records = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadRecord(_l("The file is not valid JSON.")) from None
         if not isinstance(records, list):
             raise BadRecord(_l("The JSON must be a list of services."))
-        return [from_hsds(r) for r in records]
-    rows = list(csv.DictReader(io.StringIO(text)))
+        out = []
+        for n, r in enumerate(records, 1):
+            try:
+                out.append(from_hsds(r))
+            except BadRecord as e:
+                raise BadRecord(_l("Row %(n)d: %(error)s", n=n, error=e.message)) from None
+        return out
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
+        raise BadRecord(_l("The CSV cannot be read.")) from None
     if rows and set(CSV_COLUMNS) - set(rows[0]):
         raise BadRecord(_l("The CSV needs the export's columns."))
-    return [{k: (v[1:] if isinstance(v, str) and v.startswith("'") else v) for k, v in row.items()} for row in rows]
+    return [{k: _uncell(v) for k, v in row.items() if k is not None} for row in rows]
+
+
+def _uncell(value):
+    """A cell as the export wrote it: the quote that kept a formula from running comes off, no other."""
+    return value[1:] if isinstance(value, str) and value[:2] in ("'=", "'+", "'-", "'@") else value
 
 
 def import_records(user, records: list[dict]) -> tuple[int, int]:
@@ -246,18 +271,22 @@ def import_records(user, records: list[dict]) -> tuple[int, int]:
         except BadRecord as e:
             raise BadRecord(_l("Row %(n)d: %(error)s", n=n, error=e.message)) from None
     created = updated = 0
-    for ident, values in checked:
-        existing = db.session.get(Service, int(ident)) if ident.isdigit() and int(ident) < 2**31 else None
+    for n, (ident, values) in enumerate(checked, 1):
+        existing = db.session.get(Service, int(ident)) if re.fullmatch(r"[0-9]{1,9}", ident) else None
         if existing is not None:
-            if values["capacity"] is not None and values["capacity"] < existing.taken:
-                raise BadRecord(_l("Row %(n)d: %(error)s", n=created + updated + 1, error=FewerBedsThanHeld.message))
+            if existing.taken and (values["capacity"] is None or values["capacity"] < existing.taken):
+                raise BadRecord(_l("Row %(n)d: %(error)s", n=n, error=FewerBedsThanHeld.message))
             for name, value in values.items():
                 setattr(existing, name, value)
             updated += 1
         else:
             db.session.add(Service(**values, taken=0))
             created += 1
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # beds were taken meanwhile, beyond a number of the file (the CHECK refused it)
+        db.session.rollback()
+        raise BadRecord(_l("Beds were held at a shelter while the file was read. Import it again.")) from None
     record(user, "directory.imported", _Anchor(), {"created": created, "updated": updated})
     db.session.commit()
     return created, updated

@@ -618,6 +618,9 @@ def _shred(actor, r: Referral) -> None:
     for address in (worker.get("phone"), worker.get("email")):
         forget_messages("case_code", address)
     r.worker = r.contact = r.story = r.employer = None
+    r.partner_id = None  # where she went (a shelter's place) is hers too
+    for c in r.consents:
+        c.partner_id = None
     r.termination_date = r.stay_extended_until = r.deadline = None
     r.worker_id = None
     for note in list(r.notes):
