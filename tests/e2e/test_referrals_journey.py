@@ -23,8 +23,12 @@ pytestmark = pytest.mark.browser
 EMPLOYER = "Ginang Employer Lim"
 
 
-def next_step(page: Page, go="next"):
+def next_step(page: Page, go="next", to=None):
+    """Save the step and go on (or back), and wait until the browser is on the step it leads to: a slow answer
+    must not let the next click land on the page before."""
     page.locator(f"#form-block button[name=go][value={go}]").click()
+    if to is not None:
+        expect(page).to_have_url(re.compile(to))
 
 
 def test_refer_triage_assign_note_and_the_status_view(live_server, page: Page, watch, js_enabled: bool):
@@ -55,23 +59,23 @@ def test_refer_triage_assign_note_and_the_status_view(live_server, page: Page, w
     page.check("input[name=categories][value=wages]")
     page.check("input[name=urgency][value=days]")
     page.fill("#story", "Hindi binayaran mula Agosto.")
-    next_step(page)
+    next_step(page, to=r"/step/2$")
     page.fill("#termination_date", services.today().isoformat())
-    next_step(page)
+    next_step(page, to=r"/step/3$")
     page.fill("#name", "Ana Reyes")
     page.fill("#phone", "5123 7777")
-    next_step(page)
-    next_step(page, "back")  # Back keeps what she typed
+    next_step(page, to=r"/step/4$")
+    next_step(page, "back", to=r"/step/3$")  # Back keeps what she typed
     expect(page.locator("#name")).to_have_value("Ana Reyes")
-    next_step(page)
+    next_step(page, to=r"/step/4$")
     page.check("input[name=channels][value=sms]")
     page.check("input[name=days][value=sun]")
-    next_step(page)
+    next_step(page, to=r"/step/5$")
     page.fill("#name", EMPLOYER)
-    next_step(page)
+    next_step(page, to=r"/step/6$")
     page.check("input[name=how][value=in_person]")
     page.fill("#given_on", services.today().isoformat())
-    next_step(page)
+    next_step(page, to=r"/referrals/[A-Z0-9]{10}$")
     page.get_by_role("button", name="Ipadala sa Mission").click()
     expect(page.locator("h1")).to_have_text("Naipadala sa Mission")
     ref = re.search(r"/referrals/([A-Z0-9]{10})$", page.url).group(1)
