@@ -2,7 +2,7 @@
 see, from the access matrix), so a new form is swept without anyone listing it.
 
 For every form and field: script tags, SQL meta-characters, 100,000 characters, NUL bytes,
-right-to-left and zero-width characters, emoji, wrong types; hidden fields (`next`, `back`,
+right-to-left and zero-width characters, emoji, wrong types (a file field: hostile files, FILE_PAYLOADS); hidden fields (`next`, `back`,
 `expected_state`...) also get values that break a header or lead elsewhere (CR/LF, line
 separators, other hosts, backslashes, long paths, bad percent-encoding); and each form once
 without its CSRF token and once with an expired one. The query strings of every page get the
@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from datetime import timedelta
 from html.parser import HTMLParser
+from io import BytesIO
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
@@ -59,6 +60,22 @@ URL_PAYLOADS = {
 QUERY_PAYLOADS = {**URL_PAYLOADS, **{k: PAYLOADS[k] for k in ("script", "attr", "sql", "nul")},
                   "big_number": "99999999999999999999999"}
 RAW_IN_QUERY = {"bad_percent"}  # sent as typed, so the app decodes the broken escapes itself
+# A file field gets files: the shapes an import or an upload must refuse with a message (a reviewer found seven
+# ways to a 500 in the directory's import that text payloads in a file field never reached).
+FILE_PAYLOADS = {
+    "deep_json": ("x.json", b"[" * 100_000 + b"]" * 100_000),
+    "json_object": ("x.json", b'{"a": 1}'),
+    "json_odd_shapes": ("x.json", b'[{"name": ["x"], "organization": 5, "languages": 5, "id": "\\u00b2", '
+                                  b'"taxonomy_terms": [{"code": {"a": 1}}], "capacities": [{"maximum": 1e999}]}]'),
+    "json_not_objects": ("x.json", b"[1, null, true]"),
+    "bad_utf8": ("x.csv", b"\xff\xfe\x00bad"),
+    "csv_odd_columns": ("x.csv", b"a,b\n1,2\n"),
+    "csv_huge_field": ("x.csv", b"id,name\n1," + b"x" * 140_000 + b"\n"),
+    "empty_file": ("x.json", b""),
+    "path_name": ("../../etc/passwd.json", b"[]"),
+    "pdf_named_json": ("x.json", b"%PDF-1.4\n%%EOF\n"),
+    "script_named_pdf": ("x.pdf", b"<script>alert(1)</script>"),
+}
 UNESCAPED = ('<script>alert("x")', "<img src=x onerror")
 
 
@@ -79,6 +96,8 @@ class FormParser(HTMLParser):
             return
         elif tag == "input" and a.get("name"):
             kind = a.get("type", "text")
+            if kind == "file":
+                self._form.setdefault("files", set()).add(a["name"])
             if kind == "checkbox":
                 if "checked" in a:
                     self._form["fields"].setdefault(a["name"], []).append(a.get("value", "y"))
@@ -150,6 +169,9 @@ def discovered(app, role, world):
 
 def submit(client, page, form, fields):
     action = form["action"] or page
+    if form["method"] == "post" and form.get("files"):
+        data = {k: [(BytesIO(v[1]), v[0]) if isinstance(v, tuple) else v for v in values] for k, values in fields.items()}
+        return client.post(action, data=data, content_type="multipart/form-data")
     if form["method"] == "post":
         return client.post(action, data=fields)
     return client.get(action, query_string=fields)
@@ -171,7 +193,9 @@ def fresh_fields(client, page, form) -> dict:
 def payloads_for(form, name):
     """Every field gets PAYLOADS; a hidden field, where a page keeps a path to go back to or a state to
     expect, also gets URL_PAYLOADS, and its own value with a CR/LF tail: a check such as
-    `back.startswith("/staff/")` lets that one through to the redirect."""
+    `back.startswith("/staff/")` lets that one through to the redirect. A file field gets FILE_PAYLOADS."""
+    if name in form.get("files", ()):
+        return {**FILE_PAYLOADS, "empty": ""}
     if name not in form["hidden"]:
         return PAYLOADS
     own = (form["fields"][name] or [""])[0]
