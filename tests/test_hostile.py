@@ -2,8 +2,8 @@
 see, from the access matrix), so a new form is swept without anyone listing it.
 
 For every form and field: script tags, SQL meta-characters, 100,000 characters, NUL bytes,
-right-to-left and zero-width characters, emoji, wrong types (a file field: hostile files, FILE_PAYLOADS); hidden fields (`next`, `back`,
-`expected_state`...) also get values that break a header or lead elsewhere (CR/LF, line
+right-to-left and zero-width characters, emoji, wrong types (a file field gets hostile files, FILE_PAYLOADS);
+hidden fields (`next`, `back`, `expected_state`...) also get values that break a header or lead elsewhere (CR/LF, line
 separators, other hosts, backslashes, long paths, bad percent-encoding); and each form once
 without its CSRF token and once with an expired one. The query strings of every page get the
 same: the parameters its links and GET forms use, and `next` and `page` everywhere. Asserted:
