@@ -208,6 +208,7 @@ MATRIX = [
     Row("referrals_staff.remove_date", "POST", only(303, WORKERS),
         args=lambda w: {"ref": w.case.ref, "date_id": w.key_date.id}),
     Row("referrals_staff.close", "POST", only(422, WORKERS), args=CASE),
+    Row("referrals_staff.refer_onward", "GET", only(200, WORKERS), args=CASE),
     Row("referrals_staff.refer_onward", "POST", only(422, WORKERS), args=CASE),
     Row("referrals_staff.access_requests", "GET", only(200, {"supervisor"})),
     Row("referrals_staff.access_requests", "POST", only(422, {"supervisor"})),

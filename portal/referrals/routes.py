@@ -259,9 +259,6 @@ def _case(r: Referral, status: int = 200, **forms_sent):
     services.read_case(current_user, r)
     assign = forms_sent.get("assign") or forms.AssignForm()
     assign.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
-    onward = forms_sent.get("onward") or forms.ReferOnwardForm()
-    if services.may(current_user, r, "refer_onward"):
-        onward.service.choices = _partners()
     page = dict(
         triage=forms_sent.get("triage") or forms.TriageForm(data={"programme": r.programme, "urgency": r.urgency}),
         decline=forms_sent.get("decline") or forms.DeclineForm(), assign=assign,
@@ -269,7 +266,7 @@ def _case(r: Referral, status: int = 200, **forms_sent):
         stay=forms_sent.get("stay") or forms.StayForm(data={"termination_date": r.termination_date,
                                                              "stay_extended_until": r.stay_extended_until}),
         key_date=forms_sent.get("key_date") or forms.KeyDateForm(), close=forms_sent.get("close") or forms.CloseForm(),
-        onward=onward, empty=EmptyForm())
+        empty=EmptyForm())
     return _private(render("referrals/case.html", status=status, r=r, may=services.may, channels=forms.CHANNELS,
                            days=forms.DAYS, trail=services.trail(current_user, r),
                            leave_by=services.leave_by(r.termination_date, r.stay_extended_until),
@@ -295,8 +292,6 @@ def _case_action(ref, form_name, form_class, service, done, args, decide=False):
     form = form_class()
     if form_name == "assign":
         form.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
-    if form_name == "onward":
-        form.service.choices = _partners()
     if form.validate_on_submit():
         if act(service, current_user, r, *args(form), done=done):
             return redirect_to(url_for("referrals_staff.case", ref=r.ref))
@@ -368,11 +363,22 @@ def _partners():
              + (" " + _("(%(n)d beds free)", n=s.beds_free) if s.capacity is not None else "")) for s in services_]
 
 
-@staff_bp.post("/<ref>/onward")
+@staff_bp.route("/<ref>/onward", methods=["GET", "POST"])
 def refer_onward(ref):
-    return _case_action(ref, "onward", forms.ReferOnwardForm, services.refer_onward,
-                        _("Referred onward. Her consent to the partner is recorded."),
-                        lambda f: (f.service.data, f.how.data, f.given_on.data))
+    """Its own page: choosing among the directory's hundreds of services costs the case page nothing."""
+    r = _worked(ref)
+    form = forms.ReferOnwardForm()
+    form.service.choices = _partners()
+    error = None
+    if form.validate_on_submit():
+        _referred, error = attempt(services.refer_onward, current_user, r, form.service.data, form.how.data,
+                                   form.given_on.data)
+        if error is None:
+            flash(_("Referred onward. Her consent to the partner is recorded."), "success")
+            return redirect_to(url_for("referrals_staff.case", ref=r.ref))
+        db.session.refresh(r)
+    return _private(render_form("referrals/onward.html", form=form, r=r, error=error,
+                                may=services.may(current_user, r, "refer_onward")))
 
 
 @staff_bp.post("/<ref>/close")

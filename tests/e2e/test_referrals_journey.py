@@ -107,6 +107,7 @@ def test_refer_triage_assign_note_and_the_status_view(live_server, page: Page, w
         page.locator("#note-block button").click()
         expect(page.locator(".flash").first).to_contain_text("The note was added.")
     # ...and refers it onward to the shelter, with her consent to it: a bed is held for her.
+    page.get_by_role("link", name="Refer onward to a partner").click()
     page.locator("#onward-block select").select_option(str(shelter_id))
     page.check("#onward-block input[name=how][value=phone]")
     page.fill("#onward-block input[name=given_on]", services.today().isoformat())
