@@ -3,6 +3,7 @@ the status-only view, the Mission's queue and case page; what each page shows, a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -274,3 +275,20 @@ def test_a_supervisor_records_a_request_and_downloads_her_data(app, client):
     assert download.status_code == 200 and download.mimetype == "application/json"
     assert download.headers["Cache-Control"] == "no-store" and "attachment" in download.headers["Content-Disposition"]
     assert NAME in download.get_data(as_text=True) and "She was hit." in download.get_data(as_text=True)
+
+
+def test_a_date_she_already_has_is_kept_with_the_draft_and_reminded_later(app, client):
+    org = OrganisationFactory()
+    sign_in(client, org.created_by)
+    r = services.start(org.created_by, org, "k" * 20)
+    day = (services.today() + timedelta(days=9)).isoformat()
+    assert post(client, f"/referrals/{r.ref}/step/2", {"appointment_kind": "conciliation", "go": "next"}
+                ).status_code == 422  # a kind without its day
+    assert post(client, f"/referrals/{r.ref}/step/2", {"appointment_kind": "conciliation", "appointment_day": day,
+                                                       "go": "next"}).status_code == 303
+    assert post(client, f"/referrals/{r.ref}/step/2", {"appointment_kind": "tribunal", "appointment_day": day,
+                                                       "go": "next"}).status_code == 303  # replaced, not added
+    db.session.expire_all()
+    r = db.session.get(Referral, r.id)
+    assert [(d.kind, d.day.isoformat()) for d in r.dates] == [("tribunal", day)]
+    assert '<option selected value="tribunal">' in client.get(f"/referrals/{r.ref}/step/2").get_data(as_text=True)

@@ -52,6 +52,17 @@ class WhatForm(Form):
 class DatesForm(Form):
     termination_date = DateField(_l("If her contract was ended: the day it ended"), validators=[Optional()],
                                  description=_l("She must normally leave Hong Kong within 14 days after it."))
+    appointment_kind = SelectField(_l("A date she already has (optional)"),
+                                   choices=choices([("", _l("None")), *DATE_LABELS.items()]), default="",
+                                   validators=[Optional()])
+    appointment_day = DateField(_l("On which day?"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and bool(self.appointment_kind.data) != bool(self.appointment_day.data):
+            self.appointment_day.errors.append(str(_l("Give both what the date is and its day, or neither.")))
+            return False
+        return ok
 
 
 class WorkerForm(Form):

@@ -122,7 +122,9 @@ def _filled(n: int, r: Referral):
         return form_class()
     data = {
         1: lambda: {"categories": r.category_list, "urgency": r.urgency, "story": r.story},
-        2: lambda: {"termination_date": r.termination_date},
+        2: lambda: {"termination_date": r.termination_date,
+                    "appointment_kind": r.dates[0].kind if r.dates else "",
+                    "appointment_day": r.dates[0].day if r.dates else None},
         3: lambda: dict(r.worker or {}),
         4: lambda: dict(r.contact or {"no_employer": True}),
         5: lambda: dict(r.employer or {}),
@@ -136,7 +138,9 @@ def _save(n: int, r: Referral, form):
     return {
         1: lambda: services.save_what(current_user, r, d["categories"] or [], d["urgency"] or "normal",
                                       d["story"] or "", step=2),
-        2: lambda: services.save_dates(current_user, r, d["termination_date"], None, step=3),
+        2: lambda: services.save_dates(current_user, r, d["termination_date"], None, step=3,
+                                       appointment=(d["appointment_kind"], d["appointment_day"])
+                                       if d["appointment_kind"] else None),
         3: lambda: services.save_worker(current_user, r, d["name"] or "", d["phone"] or None, d["email"] or None,
                                         d["language"], d["interpreter"], step=4),
         4: lambda: services.save_contact(current_user, r, d["channels"] or [], d["days"] or [], d["hours"] or "",

@@ -247,10 +247,20 @@ def save_what(user, r: Referral, categories: list[str], urgency: str, story: str
 
 
 def save_dates(user, r: Referral, termination_date: date | None, stay_extended_until: date | None = None,
-               step: int = 3) -> Referral:
-    """The contract's end (and an extension of stay), from which the day she must leave is counted."""
+               step: int = 3, appointment: tuple[str, date] | None = None) -> Referral:
+    """The contract's end (and an extension of stay), from which the day she must leave is counted, and a date
+    she already has (a hearing, an appointment: `appointment`, its kind and day), which the caseworker is
+    reminded of."""
     _draft(user, r)
     _set_stay(r, termination_date, stay_extended_until)
+    for key_date in list(r.dates):  # the form holds one: what it says now replaces what it said
+        r.dates.remove(key_date)
+    if appointment is not None:
+        kind, day = appointment
+        _check_day(day, back_years=0)
+        if day < today():
+            raise BadDate()
+        r.dates.append(KeyDate(kind=DateKind(kind), day=day))
     return _saved(user, r, step, "termination_date", "stay_extended_until")
 
 
