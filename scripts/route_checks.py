@@ -4,7 +4,7 @@ turned off in turn, in a copy of the tree, and the access matrix and the route t
 a check whose removal no test notices is printed as a survivor. Part of scripts/mutation.sh; not of
 `make test` (about 20 runs of the tests).
 
-    .venv/bin/python scripts/route_checks.py [--tests tests/test_access.py ...]
+    .venv/bin/python scripts/route_checks.py [--tests tests/test_access.py ...] [--only referrals directory]
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = re.compile(r"^(\s*)(require\(.*\)|abort\(40[34]\))\s*$")
 TESTS = ["tests/test_access.py", "tests/test_trainings_routes.py", "tests/test_organisations.py",
-         "tests/test_materials.py", "tests/test_sign_ins.py"]
+         "tests/test_materials.py", "tests/test_sign_ins.py", "tests/test_referrals_routes.py",
+         "tests/test_directory.py"]
 
 
 def checks() -> list[tuple[Path, int, str]]:
@@ -43,6 +44,7 @@ def run(tree: Path, tests: list[str]) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", nargs="*", default=TESTS)
+    parser.add_argument("--only", nargs="*", default=[], help="only the routes files whose path holds one of these")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="route-checks-") as tmp:
         tree = Path(tmp) / "tree"
@@ -53,6 +55,8 @@ def main() -> int:
             return 2
         survivors, total = [], 0
         for path, number, line in checks():
+            if args.only and not any(part in str(path) for part in args.only):
+                continue
             total += 1
             target = tree / path
             original = target.read_text()

@@ -292,3 +292,22 @@ def test_a_date_she_already_has_is_kept_with_the_draft_and_reminded_later(app, c
     r = db.session.get(Referral, r.id)
     assert [(d.kind, d.day.isoformat()) for d in r.dates] == [("tribunal", day)]
     assert '<option selected value="tribunal">' in client.get(f"/referrals/{r.ref}/step/2").get_data(as_text=True)
+
+
+def test_a_step_that_does_not_exist_and_a_date_of_another_case_are_not_found(app, client):
+    org = OrganisationFactory()
+    sign_in(client, org.created_by)
+    r = services.start(org.created_by, org, "k" * 20)
+    for n in (0, 7, 99):
+        assert client.get(f"/referrals/{r.ref}/step/{n}").status_code == 404
+    supervisor = StaffFactory(role="supervisor")
+    a, b = (referral_for_someone_without_an_account(OrganisationFactory()) for _ in range(2))
+    for x in (a, b):
+        services.accept(supervisor, x)
+        services.assign(supervisor, x, supervisor)
+    other_date = services.add_date(supervisor, b, "police", services.today() + timedelta(days=4))
+    staff = app.test_client()
+    sign_in(staff, supervisor)
+    before = snapshot()
+    response = post(staff, f"/staff/referrals/{a.ref}/dates/{other_date.id}/remove")
+    assert response.status_code == 404 and snapshot() == before
