@@ -136,3 +136,21 @@ def test_referral_queue_and_the_leaders_list(app, client, count_queries):
     assert html.count('class="card"') == 25  # a page
     many_mine, html = measure(client, "/referrals/", count_queries)
     assert (many_queue, many_mine) == (few_queue, few_mine)
+
+
+def test_the_directory(app, client, count_queries):
+    """The public directory, filtered or not, with 5 services and with 60."""
+    from portal.directory.models import Service
+
+    def add(n, start):
+        db.session.add_all([Service(organization=f"Partner {i}", name=f"Service {i}", kind="shelter" if i % 3 else "ngo",
+                                    languages="fil,id", district="wan_chai", capacity=5 if i % 3 else None, taken=0,
+                                    published=True) for i in range(start, start + n)])
+        db.session.commit()
+
+    add(5, 0)
+    few = [measure(client, url, count_queries)[0] for url in ("/directory/", "/directory/?kind=shelter&language=id")]
+    add(55, 5)
+    many = [measure(client, url, count_queries) for url in ("/directory/", "/directory/?kind=shelter&language=id")]
+    assert many[0][1].count('class="card"') == 25  # a page
+    assert [n for n, _ in many] == few
