@@ -202,7 +202,11 @@ def test_a_worker_without_an_account_follows_and_withdraws_with_her_code(app, cl
     assert response.status_code == 200 and "Sent to the Mission" in html
     for hidden in (NAME, "She was hit", org.name):
         assert hidden not in html
-    response = post(client, "/check/withdraw", {"code": code}, page="/check")
+    before = snapshot()
+    response = post(client, "/check/withdraw", {"code": code}, page="/check")  # the box not ticked: asked once
+    assert response.status_code == 422 and "Tick the box to confirm" in response.get_data(as_text=True)
+    assert "Sent to the Mission" in response.get_data(as_text=True) and snapshot() == before
+    response = post(client, "/check/withdraw", {"code": code, "confirm": "y"}, page="/check")
     assert "Your agreement was withdrawn" in response.get_data(as_text=True)
     db.session.expire_all()
     r = db.session.get(Referral, r.id)
@@ -311,3 +315,21 @@ def test_a_step_that_does_not_exist_and_a_date_of_another_case_are_not_found(app
     before = snapshot()
     response = post(staff, f"/staff/referrals/{a.ref}/dates/{other_date.id}/remove")
     assert response.status_code == 404 and snapshot() == before
+
+
+def test_withdrawing_and_deleting_ask_once_and_change_nothing_until_confirmed(app, client):
+    org = OrganisationFactory()
+    sign_in(client, org.created_by)
+    sent = referral_for_someone_without_an_account(org)
+    draft = services.start(org.created_by, org, "another-form-key-xx")
+    for url in (f"/referrals/{sent.ref}/withdraw", f"/referrals/{draft.ref}/discard"):
+        before = snapshot()
+        response = post(client, url, page=f"/referrals/{sent.ref}")
+        assert response.status_code == 303 and snapshot() == before
+        assert "Tick the box to confirm" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert post(client, f"/referrals/{sent.ref}/withdraw", {"confirm": "y"}, page=f"/referrals/{sent.ref}"
+                ).status_code == 303
+    assert db.session.get(Referral, sent.id).shredded_at is not None
+    assert post(client, f"/referrals/{draft.ref}/discard", {"confirm": "y"}, page=f"/referrals/{sent.ref}"
+                ).headers["Location"] == "/referrals/"
+    assert db.session.get(Referral, draft.id) is None

@@ -170,3 +170,16 @@ class ReferOnwardForm(Form):
     how = RadioField(_l("How did she agree that this partner may see her case?"), choices=choices(CONSENT_HOW_LABELS),
                      validators=[InputRequired(_l("Choose how she agreed."))])
     given_on = DateField(_l("On which day?"), validators=[InputRequired(BAD_DATE)])
+
+
+NOT_CONFIRMED = _l("Tick the box to confirm. Nothing was changed.")
+
+
+class ConfirmForm(Form):
+    """A tap that cannot be taken back (withdrawing, deleting) asks once, JavaScript or not: the box must be
+    ticked with the button."""
+    confirm = BooleanField(_l("Yes, I am sure"))
+
+
+class WithdrawByCodeForm(CodeForm):
+    confirm = BooleanField(_l("Yes, I no longer agree"))

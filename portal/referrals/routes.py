@@ -213,12 +213,23 @@ def submit(ref):
     return _leader_button(ref, services.submit, _("Sent to the Mission. You will see here what happens next."))
 
 
+def _confirmed() -> bool:
+    """The confirming box was ticked with the button (and the form is ours); else she is told, nothing changes."""
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        return False
+    if not form.confirm.data:
+        flash(str(forms.NOT_CONFIRMED), "error")
+        return False
+    return True
+
+
 @bp.post("/<ref>/discard")
 def discard(ref):
     r = _referral(ref)
     require(services.can_follow(current_user, r))
-    if EmptyForm().validate_on_submit() and act(services.discard, current_user, r,
-                                                done=_("The draft was deleted. Nothing of it is kept.")):
+    if _confirmed() and act(services.discard, current_user, r,
+                            done=_("The draft was deleted. Nothing of it is kept.")):
         return redirect_to(url_for("referrals.index"))
     return redirect_to(url_for("referrals.show", ref=r.ref))
 
@@ -230,8 +241,12 @@ def resend_code(ref):
 
 @bp.post("/<ref>/withdraw")
 def withdraw(ref):
-    return _leader_button(ref, services.withdraw_consent,
-                          _("Her agreement was withdrawn. Nothing more is shared, and what she told is deleted."))
+    r = _referral(ref)
+    require(services.can_follow(current_user, r))
+    if _confirmed():
+        act(services.withdraw_consent, current_user, r,
+            done=_("Her agreement was withdrawn. Nothing more is shared, and what she told is deleted."))
+    return redirect_to(url_for("referrals.show", ref=r.ref))
 
 
 # --- the Mission's side ---
@@ -403,16 +418,21 @@ def page():
     if form.validate_on_submit():
         r, error = attempt(services.by_code, form.code.data, throttle.address())
     if r is not None:
-        return _private(render("referrals/check.html", form=form, r=r, withdraw=forms.CodeForm(
+        return _private(render("referrals/check.html", form=form, r=r, withdraw=forms.WithdrawByCodeForm(
             data={"code": form.code.data})))
     return _private(render_form("referrals/check.html", form=form, r=None, error=error))
 
 
 @check_bp.post("/withdraw")
 def withdraw_by_code():
-    form = forms.CodeForm()
+    form = forms.WithdrawByCodeForm()
     r, error = None, None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.confirm.data:  # her case again, with why nothing changed
+        r, error = attempt(services.by_code, form.code.data, throttle.address())
+        if r is not None:
+            flash(str(forms.NOT_CONFIRMED), "error")
+            return _private(render("referrals/check.html", form=form, r=r, withdraw=form, status=422))
+    elif form.validate_on_submit():
         r, error = attempt(services.withdraw_by_code, form.code.data, throttle.address())
     if r is not None:
         flash(_("Your agreement was withdrawn. Nothing more is shared, and what you told is deleted."), "success")

@@ -152,7 +152,13 @@ def test_a_worker_withdraws_with_her_code_in_indonesian(live_server, page: Page,
     page.fill("#code", code.lower())
     page.locator("#form-block button").click()
     expect(page.locator(".box")).to_contain_text("Terkirim ke Mission")
+    page.get_by_role("button", name="Saya menarik persetujuan saya").click()  # asked once: nothing yet
+    expect(page.locator(".flash").first).to_contain_text("Centang kotak")
+    page.locator("input[name=confirm]").check()
     page.get_by_role("button", name="Saya menarik persetujuan saya").click()
     expect(page.locator(".flash").first).to_contain_text("Persetujuan Anda ditarik")
     expect(page).to_have_title(re.compile(r"^Kode"))
-    assert watch.problems == []
+    # The one refusal asked for above (the box not ticked: 422, which Chromium also logs), and nothing else.
+    refused = [p for p in watch.problems if "422" in p and p.rstrip(")").endswith("/check/withdraw")]
+    assert 1 <= len(refused) <= 2
+    assert [p for p in watch.problems if p not in refused] == []
