@@ -1,5 +1,5 @@
 """Time in one place: stored as UTC, shown in Asia/Hong_Kong by Flask-Babel."""
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -9,6 +9,11 @@ HK = timezone(timedelta(hours=8))  # Asia/Hong_Kong keeps no daylight saving tim
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def today_hk() -> date:
+    """Today in Hong Kong: the day of every deadline, Sunday and appointment the portal counts."""
+    return utcnow().astimezone(HK).date()
 
 
 def aware(dt: datetime | None) -> datetime | None:

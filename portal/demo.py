@@ -93,9 +93,9 @@ def _outreach(leader, org):
     """A pending request for a training at the organisation's Sunday spot, for the staff list."""
     from datetime import timedelta
 
-    from portal.clock import HK, utcnow
+    from portal.clock import today_hk
     from portal.trainings import services as trainings
-    today = utcnow().astimezone(HK).date()
+    today = today_hk()
     sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
     trainings.request_outreach(leader, org, "wite", "id", 30, [sunday + timedelta(weeks=3), sunday + timedelta(weeks=4)],
                                "We meet near the fountain in Victoria Park.")

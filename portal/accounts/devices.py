@@ -5,11 +5,10 @@ in on it, an HMAC of the account's id with the app's secret: it names no one to 
 quick exit removes it with every other cookie of the site."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass, field
 
+from portal.crypto import keyed_hash
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -31,8 +30,7 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _mark(user_id: int) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"device:{user_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    return keyed_hash("device", str(user_id))[:16]
 
 
 def this_device() -> Device | None:

@@ -25,6 +25,7 @@ from portal.accounts.devices import Device
 from portal.accounts.models import CalendarFeed, MissionRole, PasswordResetCode, SignIn, SignInEnd, User
 from portal.audit import record
 from portal.clock import utcnow
+from portal.crypto import keyed_hash
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.web import DomainError
@@ -328,8 +329,7 @@ def change_password(user: User, current: str, new_password: str) -> User:
 def _code_hash(user_id: int, code: str) -> str:
     """A reset code, kept as an HMAC with the app's secret: a copy of the database alone cannot try the
     million codes, and checking one costs the same microseconds for every account (no slow hash to time)."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"reset:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("reset", f"{user_id}:{code}")
 
 
 def request_reset(identifier: str, address: str | None = None) -> None:

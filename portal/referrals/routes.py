@@ -279,7 +279,8 @@ def _case(r: Referral, status: int = 200, **forms_sent):
     errors, the others empty."""
     services.read_case(current_user, r)
     assign = forms_sent.get("assign") or forms.AssignForm()
-    assign.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
+    if services.may(current_user, r, "assign"):  # the Mission's caseworkers are read only for who may choose
+        assign.caseworker.choices = [(u.id, u.name) for u in services.caseworkers()]
     page = dict(
         triage=forms_sent.get("triage") or forms.TriageForm(data={"programme": r.programme, "urgency": r.urgency}),
         decline=forms_sent.get("decline") or forms.DeclineForm(), assign=assign,

@@ -7,8 +7,6 @@ that there is news and to sign in: nothing of the case travels in a text or an e
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,7 +26,8 @@ from portal.accounts.services import normalise_email, normalise_phone
 from portal.accounts.roles import Power, can, roles_with
 from portal.organisations.access import can_manage
 from portal.audit import AuditLog, changed, record
-from portal.clock import HK, utcnow
+from portal.clock import today_hk, utcnow
+from portal.crypto import keyed_hash
 from portal.directory import services as directory
 from portal.directory.models import Service, ServiceKind
 from portal.extensions import db
@@ -153,10 +152,7 @@ def _move(user, referral: Referral, action: str, **details) -> None:
 
 # --- dates ---
 
-def today() -> date:
-    """Today in Hong Kong, where every deadline of a case falls."""
-    return utcnow().astimezone(HK).date()
-
+today = today_hk  # every deadline of a case falls in Hong Kong
 
 def leave_by(termination: date | None, extended_until: date | None) -> date | None:
     """The day she must leave Hong Kong by: an extension of stay's end, else 14 days after the contract's end."""
@@ -277,10 +273,7 @@ def save_worker(user, r: Referral, name: str, phone: str | None, email: str | No
 
 def worker_key(address: str | None) -> str | None:
     """A number or e-mail (normalised) as a keyed hash: what a request for her data looks her up by."""
-    if not address:
-        return None
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"worker:{address}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("worker", address) if address else None
 
 
 def save_contact(user, r: Referral, channels: list[str], days: list[str], hours: str, message_only: bool,
@@ -740,8 +733,7 @@ def normalise_code(raw: str) -> str:
 
 
 def _code_hash(code: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"case-code:{normalise_code(code)}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash("case-code", normalise_code(code))
 
 
 def issue_code(r: Referral) -> str | None:

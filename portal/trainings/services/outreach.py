@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from portal.accounts.models import User
 from portal.audit import record
-from portal.clock import HK, utcnow
+from portal.clock import today_hk, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.organisations.models import Organisation, OrgState
@@ -28,7 +28,7 @@ def request_outreach(actor, org: Organisation, programme: str, language: str, ex
                      sundays: list[date], note: str = "") -> OutreachRequest:
     if not can_request_outreach(actor, org):
         raise NotAllowed()
-    today = utcnow().astimezone(HK).date()
+    today = today_hk()
     days = [d for d in sundays if d is not None]
     if not 2 <= len(days) <= 3 or len(set(days)) != len(days) or any(d.weekday() != 6 or d <= today for d in days):
         raise NotSundays()
