@@ -1,4 +1,4 @@
-"""Places that must never be oversold: training seats today, campaign shift places and shelter beds next.
+"""Places that must never be oversold: training seats, campaign shift places, shelter beds.
 
 A domain describes its places once (`Places`: the row that offers them, its waiting list, what to tell
 people) and takes, frees and offers them only through this module, in the spirit of pretix's locking.
@@ -14,6 +14,11 @@ What it guarantees:
    less as the start nears, at least an hour, never past the start); an offer that expired passes to the
    next (`expire_offers()`), which the domain calls whenever it locks the row, and the worker every round.
 3. **One outcome for tries at once.** Everything between `lock()` and the commit is serialised per row.
+4. **One way to hold a place.** A held place is a row of the domain's `holder` model (a booking, a
+   sign-up) whose state moves along PLACE_TRANSITIONS: `claim()` a place for someone, `give_back()`
+   (cancelled, or released: "my day off was cancelled"), `walk_in()`; the waiting list's `queue_up()`,
+   `step_out()`, `accept()`, and `pass_expired()` for offers whose time is over. A domain adds its own
+   rules (who may, when, clashes) and its audit and outbox rows around these, in the same transaction.
 
 How it is tested: tests/test_capacity.py takes and frees places of the trainings through this module
 alone; tests/test_trainings_services.py sends 50 threads, each on its own connection, at one session of
@@ -36,6 +41,26 @@ from portal.web import DomainError, StateChanged
 
 OFFER_HOLD = timedelta(hours=48)
 MIN_OFFER_HOLD = timedelta(hours=1)
+
+
+class PlaceState(StrEnum):
+    """A held place (a training's booking, a shift's sign-up)."""
+    BOOKED = "booked"
+    CANCELLED = "cancelled"   # given back before the deadline
+    RELEASED = "released"     # "my day off was cancelled": after the deadline, no mark against her
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+# The one place that says how a held place may change (holder.can()).
+PLACE_TRANSITIONS = {
+    PlaceState.BOOKED: {PlaceState.CANCELLED, PlaceState.RELEASED, PlaceState.ATTENDED, PlaceState.NO_SHOW},
+    PlaceState.CANCELLED: {PlaceState.BOOKED},
+    PlaceState.RELEASED: {PlaceState.BOOKED},
+    PlaceState.ATTENDED: {PlaceState.NO_SHOW},
+    PlaceState.NO_SHOW: {PlaceState.ATTENDED},
+}
+HOLDS_PLACE = frozenset({PlaceState.BOOKED, PlaceState.ATTENDED, PlaceState.NO_SHOW})
 
 
 class WaitState(StrEnum):
@@ -62,8 +87,12 @@ class Places:
     """One kind of limited place, as a domain describes it.
 
     row: the model that offers the places (columns id, capacity, taken, starts_at).
-    entry: its waiting list's model (state, joined_at, offer_expires_at, and `parent`, the row's id);
-      its `can(to)` asks WAIT_TRANSITIONS.
+    entry: its waiting list's model (user_id, state, joined_at, offer_expires_at, and `parent`, the row's
+      id); its `can(to)` asks WAIT_TRANSITIONS.
+    holder: the model of a held place (user_id, state, and `parent`), one per person and row; its
+      `can(to)` asks PLACE_TRANSITIONS. None where places are held otherwise (a shelter's beds).
+    already, already_waiting, not_full, offer_gone: the DomainErrors, in the domain's words, for a person
+      who holds a place already, waits already, asks to wait while places are free, answers an offer gone.
     full: the DomainError to raise when no place is left (in the domain's words).
     still_offered: whether a freed place of this row may still be offered (not cancelled, not past).
     offered, expired: what to record and whom to tell, in the caller's transaction, when a place is
@@ -76,6 +105,11 @@ class Places:
     still_offered: Callable[[object], bool]
     offered: Callable[[object, object], None]
     expired: Callable[[object, object], None]
+    holder: type | None = None
+    already: type[DomainError] = DomainError
+    already_waiting: type[DomainError] = DomainError
+    not_full: type[DomainError] = DomainError
+    offer_gone: type[DomainError] = StateChanged
 
     @property
     def _parent(self):
@@ -166,6 +200,144 @@ def expire_offers(places: Places, row) -> int:
             n += 1
             free(places, row)
         db.session.flush()
+
+
+# --- held places and the waiting list, for domains with a `holder` ---
+
+def held(places: Places, row_id: int, person_id: int):
+    """Her holder row for this row (any state), or None."""
+    return db.session.scalar(select(places.holder).where(getattr(places.holder, places.parent) == row_id,
+                                                         places.holder.user_id == person_id))
+
+
+def claim(places: Places, row, person_id: int, *, over: bool = False):
+    """A place for her (`row` locked): her holder row, new or back to BOOKED. Refused (`places.already`) if
+    she holds one; `places.full` if none is left, or if people wait (freed places go to them, as offers).
+    `over`: a walk-in the room has space for: one place is added when none is left."""
+    holder = held(places, row.id, person_id)
+    if holder is not None and holder.state in HOLDS_PLACE:
+        raise places.already()
+    if not over and waiting(places, row) > 0:
+        raise places.full()
+    if over and row.taken >= row.capacity:
+        model = places.row
+        db.session.execute(update(model).where(model.id == row.id).values(capacity=model.capacity + 1))
+    take(places, row)
+    return _hold(places, holder, row.id, person_id)
+
+
+def _hold(places: Places, holder, row_id: int, person_id: int):
+    if holder is None:
+        holder = places.holder(user_id=person_id, state=PlaceState.BOOKED, **{places.parent: row_id})
+        db.session.add(holder)
+    else:
+        holder.move(PlaceState.BOOKED)
+    return holder
+
+
+def walk_in(places: Places, row, person_id: int, *, over: bool = False):
+    """Someone who came without a place: a place taken for her (beyond the places with `over`), attended."""
+    holder = claim(places, row, person_id, over=over)
+    holder.move(PlaceState.ATTENDED)
+    return holder
+
+
+def give_back(places: Places, row, holder, *, released: bool):
+    """She gives her place back (`row` locked): cancelled, or released when the domain says so (after the
+    deadline: "my day off was cancelled", no mark against her). The place goes to the waiting list."""
+    holder.move(PlaceState.RELEASED if released else PlaceState.CANCELLED)
+    return free(places, row)
+
+
+def queue_up(places: Places, row, person_id: int):
+    """Her place at the end of the waiting list (`row` locked), when no place is free for her."""
+    holder = held(places, row.id, person_id)
+    if holder is not None and holder.state in HOLDS_PLACE:
+        raise places.already()
+    if row.taken < row.capacity and waiting(places, row) == 0:
+        raise places.not_full()
+    entry = db.session.scalar(select(places.entry).where(places._parent == row.id,
+                                                         places.entry.user_id == person_id))
+    if entry is None:
+        entry = places.entry(user_id=person_id, state=WaitState.WAITING, **{places.parent: row.id})
+        db.session.add(entry)
+    elif entry.can(WaitState.WAITING):  # she left, or let an offer pass: back at the end of the line
+        entry.move(WaitState.WAITING)
+    else:
+        raise places.already_waiting()
+    entry.joined_at, entry.offer_expires_at = utcnow(), None
+    return entry
+
+
+def step_out(places: Places, row, entry) -> None:
+    """She leaves the waiting list (`row` locked); a place held for her goes to the next in line."""
+    held_for_her = entry.state == WaitState.OFFERED
+    entry.move(WaitState.LEFT)
+    entry.offer_expires_at = None
+    if held_for_her:
+        free(places, row)
+
+
+def accept(places: Places, row, entry):
+    """She takes the place held for her (`row` locked, offers passed on): counted when it was offered."""
+    if not entry.can(WaitState.ACCEPTED):
+        raise places.offer_gone()
+    entry.move(WaitState.ACCEPTED)
+    entry.offer_expires_at = None
+    return _hold(places, held(places, row.id, entry.user_id), row.id, entry.user_id)
+
+
+def position(places: Places, entry) -> int:
+    """Her place in the line: 1 is next."""
+    e = places.entry
+    return 1 + db.session.scalar(select(func.count()).select_from(e).where(
+        places._parent == getattr(entry, places.parent), e.state == WaitState.WAITING,
+        (e.joined_at < entry.joined_at) | ((e.joined_at == entry.joined_at) & (e.id < entry.id))))
+
+
+def pass_expired(places: Places, row_id: int | None = None) -> int:
+    """Pass on every expired offer (of one row, or of all), each row in its own locked transaction. Called
+    by the worker's periodic job and whenever a row or its list is read, so an expired offer never blocks a
+    place."""
+    query = select(places._parent).where(places.entry.state == WaitState.OFFERED,
+                                          places.entry.offer_expires_at < utcnow())
+    if row_id is not None:
+        query = query.where(places._parent == row_id)
+    n = 0
+    for rid in db.session.scalars(query.distinct()).all():
+        n += expire_offers(places, lock(places, rid))
+        db.session.commit()
+    return n
+
+
+def concerned(places: Places, row) -> list:
+    """The people to tell of a change of time or place: those holding a place (booked) and those a place is
+    held for (offered), in that order."""
+    booked = db.session.scalars(select(places.holder).where(getattr(places.holder, places.parent) == row.id,
+                                                            places.holder.state == PlaceState.BOOKED)
+                                .order_by(places.holder.id)).all()
+    offered = db.session.scalars(select(places.entry).where(places._parent == row.id,
+                                                            places.entry.state == WaitState.OFFERED)
+                                 .order_by(places.entry.id)).all()
+    return [h.user for h in booked] + [e.user for e in offered]
+
+
+def close(places: Places, row) -> tuple[list, list]:
+    """The row is cancelled (`row` locked): every booked place cancelled, everyone waiting or offered off
+    the list, nothing taken. Returns (the holders cancelled, the entries taken off), for the domain to tell."""
+    holders = db.session.scalars(select(places.holder).where(getattr(places.holder, places.parent) == row.id,
+                                                             places.holder.state == PlaceState.BOOKED)
+                                 .order_by(places.holder.id)).all()
+    for h in holders:
+        h.move(PlaceState.CANCELLED)
+    entries = db.session.scalars(select(places.entry).where(
+        places._parent == row.id, places.entry.state.in_([WaitState.WAITING, WaitState.OFFERED]))
+        .order_by(places.entry.id)).all()
+    for e in entries:
+        e.move(WaitState.LEFT)
+        e.offer_expires_at = None
+    db.session.execute(update(places.row).where(places.row.id == row.id).values(taken=0))
+    return holders, entries
 
 
 def waiting(places: Places, row) -> int:

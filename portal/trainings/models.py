@@ -11,7 +11,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.capacity import WAIT_TRANSITIONS, WaitState  # noqa: F401  (waiting lists' states: capacity.py)
+from portal.capacity import (  # noqa: F401  (places' and waiting lists' states: capacity.py)
+    HOLDS_PLACE, PLACE_TRANSITIONS, WAIT_TRANSITIONS, PlaceState, WaitState,
+)
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.web import StateMachine
@@ -139,23 +141,10 @@ class TrainingSession(StateMachine, db.Model):
         return self.can(SessionState.CANCELLED) and not self.is_past
 
 
-class BookingState(StrEnum):
-    BOOKED = "booked"
-    CANCELLED = "cancelled"   # by her, before the deadline
-    RELEASED = "released"     # "my day off was cancelled": after the deadline, no mark against her
-    ATTENDED = "attended"
-    NO_SHOW = "no_show"
-
-
-BOOKING_TRANSITIONS = {
-    BookingState.BOOKED: {BookingState.CANCELLED, BookingState.RELEASED, BookingState.ATTENDED,
-                          BookingState.NO_SHOW},
-    BookingState.CANCELLED: {BookingState.BOOKED},
-    BookingState.RELEASED: {BookingState.BOOKED},
-    BookingState.ATTENDED: {BookingState.NO_SHOW},
-    BookingState.NO_SHOW: {BookingState.ATTENDED},
-}
-HOLDS_SEAT = {BookingState.BOOKED, BookingState.ATTENDED, BookingState.NO_SHOW}
+# A booking holds a seat as portal/capacity.py holds any place: its states and their changes are written there.
+BookingState = PlaceState
+BOOKING_TRANSITIONS = PLACE_TRANSITIONS
+HOLDS_SEAT = HOLDS_PLACE
 
 BOOKING_LABELS = {
     BookingState.BOOKED: _l("Booked"),

@@ -2,17 +2,16 @@
 cancelling, releasing ("my day off was cancelled"), attendance and walk-ins."""
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.audit import record
-from portal.capacity import expire_offers, free, lock, take, waiting
+from portal.capacity import claim, expire_offers, give_back, lock, walk_in
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.organisations.models import Organisation
 from portal.trainings.models import Booking, BookingState, TrainingSession
 from portal.trainings.services.access import can_act_on, can_book_for, is_staff
-from portal.trainings.services.errors import AlreadyBooked, SessionFull, TooLateToCancel
+from portal.trainings.services.errors import SessionFull, TooLateToCancel
 from portal.trainings.services.places import SEATS
 from portal.trainings.services.rules import check_bookable, check_clash, check_prerequisites
 from portal.trainings.services.texts import _title, _when
@@ -27,19 +26,9 @@ def book(actor, ts: TrainingSession, person: User, org: Organisation | None = No
     ts = lock(SEATS, ts.id)
     expire_offers(SEATS, ts)
     check_bookable(ts, person, org)
-    existing = db.session.scalar(select(Booking).where(Booking.session_id == ts.id, Booking.user_id == person.id))
-    if existing is not None and existing.active:
-        raise AlreadyBooked()
     check_prerequisites(ts, person)
     check_clash(ts, person)
-    if waiting(SEATS, ts) > 0:  # seats freed while people wait go to them, through offers
-        raise SessionFull()
-    take(SEATS, ts)
-    if existing is None:
-        existing = Booking(session_id=ts.id, user_id=person.id, state=BookingState.BOOKED)
-        db.session.add(existing)
-    else:
-        existing.move(BookingState.BOOKED)
+    existing = claim(SEATS, ts, person.id)
     existing.organisation_id = org.id if org else None
     existing.booked_by_id = actor.id
     db.session.flush()
@@ -79,9 +68,8 @@ def cancel_booking(actor, booking: Booking) -> Booking:
     db.session.refresh(booking)
     if booking.can(BookingState.CANCELLED) and ts.is_past:
         raise TooLateToCancel()
-    booking.move(BookingState.RELEASED if ts.deadline_passed else BookingState.CANCELLED)
+    give_back(SEATS, ts, booking, released=ts.deadline_passed)  # a place offered on is told by SEATS.offered
     record(actor, f"booking.{booking.state}", booking, {"session_id": ts.id})
-    free(SEATS, ts)
     db.session.commit()
     return booking
 
@@ -103,16 +91,7 @@ def add_walk_in(staff, ts: TrainingSession, person: User) -> Booking:
     if not is_staff(staff):
         raise NotAllowed()
     ts = lock(SEATS, ts.id)
-    existing = db.session.scalar(select(Booking).where(Booking.session_id == ts.id, Booking.user_id == person.id))
-    if existing is not None and existing.active:
-        raise AlreadyBooked()
-    take(SEATS, ts)
-    if existing is None:
-        existing = Booking(session_id=ts.id, user_id=person.id, state=BookingState.ATTENDED)
-        db.session.add(existing)
-    else:  # she had cancelled, and came after all: her place again (the seat was just taken), then here
-        existing.move(BookingState.BOOKED)
-        existing.move(BookingState.ATTENDED)
+    existing = walk_in(SEATS, ts, person.id)
     existing.booked_by_id = staff.id
     db.session.flush()
     record(staff, "booking.walk_in", existing, {"session_id": ts.id})

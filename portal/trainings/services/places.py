@@ -4,8 +4,8 @@ from __future__ import annotations
 from portal.audit import record
 from portal.capacity import Places
 from portal.notifications.services import queue
-from portal.trainings.models import SessionState, TrainingSession, WaitlistEntry
-from portal.trainings.services.errors import SessionFull
+from portal.trainings.models import Booking, SessionState, TrainingSession, WaitlistEntry
+from portal.trainings.services.errors import AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone, SessionFull
 from portal.trainings.services.texts import _title, _when
 
 
@@ -24,4 +24,5 @@ def _expired(entry: WaitlistEntry, ts: TrainingSession) -> None:
 
 
 SEATS = Places(row=TrainingSession, entry=WaitlistEntry, parent="session_id", full=SessionFull,
-               still_offered=_still_offered, offered=_offered, expired=_expired)
+               still_offered=_still_offered, offered=_offered, expired=_expired, holder=Booking,
+               already=AlreadyBooked, already_waiting=AlreadyWaiting, not_full=NotFullYet, offer_gone=OfferGone)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.audit import record
-from portal.capacity import fill, lock
+from portal.capacity import close, concerned, fill, lock
 from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.notifications.services import queue
@@ -17,8 +17,6 @@ from portal.trainings.models import (
     Course,
     SessionState,
     TrainingSession,
-    WaitlistEntry,
-    WaitState,
 )
 from portal.trainings.services.access import is_staff
 from portal.trainings.services.errors import BelowTaken, SessionOver
@@ -72,16 +70,11 @@ def update_session(staff, ts: TrainingSession, starts_at: datetime, ends_at: dat
     fill(SEATS, ts)
     told = 0
     if moved or "venue" in fields:
-        booked = db.session.scalars(select(Booking).where(
-            Booking.session_id == ts.id, Booking.state == BookingState.BOOKED)).all()
-        offered = db.session.scalars(select(WaitlistEntry).where(
-            WaitlistEntry.session_id == ts.id, WaitlistEntry.state == WaitState.OFFERED)).all()
-        for person in [b.user for b in booked] + [w.user for w in offered]:
+        for person in concerned(SEATS, ts):
             queue(person, "session_changed", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
             told += 1
         if moved:  # the reminder goes out again before the new date
-            for b in booked:
-                b.reminded_at = None
+            db.session.execute(update(Booking).where(Booking.session_id == ts.id).values(reminded_at=None))
     record(staff, "session.updated", ts, {"changed": fields, "told": told})
     db.session.commit()
     return told
@@ -129,17 +122,10 @@ def cancel_session(staff, ts: TrainingSession) -> int:
     ts = lock(SEATS, ts.id)
     ts.move(SessionState.CANCELLED)
     ts.version += 1
-    told = 0
-    for b in db.session.scalars(select(Booking).where(Booking.session_id == ts.id, Booking.state == BookingState.BOOKED)):
-        b.move(BookingState.CANCELLED)
-        queue(b.user, "session_cancelled", course=_title(ts), when=_when(ts.starts_at))
-        told += 1
-    for w in db.session.scalars(select(WaitlistEntry).where(
-            WaitlistEntry.session_id == ts.id, WaitlistEntry.state.in_([WaitState.WAITING, WaitState.OFFERED]))):
-        w.move(WaitState.LEFT)
-        queue(w.user, "session_cancelled", course=_title(ts), when=_when(ts.starts_at))
-        told += 1
-    db.session.execute(update(TrainingSession).where(TrainingSession.id == ts.id).values(taken=0))
+    holders, entries = close(SEATS, ts)
+    for person in [h.user for h in holders] + [e.user for e in entries]:
+        queue(person, "session_cancelled", course=_title(ts), when=_when(ts.starts_at))
+    told = len(holders) + len(entries)
     record(staff, "session.cancelled", ts, {"told": told})
     db.session.commit()
     return told

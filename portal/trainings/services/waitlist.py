@@ -1,18 +1,16 @@
 """The waiting list: joining, leaving, taking an offered seat, her place in the line; expired offers."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from portal.accounts.models import User
 from portal.audit import record
-from portal.capacity import expire_offers, free, lock, waiting
-from portal.clock import utcnow
+from portal.capacity import accept, expire_offers, lock, pass_expired, queue_up, step_out
+from portal.capacity import position as places_position
 from portal.extensions import db
 from portal.notifications.services import queue
 from portal.organisations.models import Organisation
-from portal.trainings.models import HOLDS_SEAT, Booking, BookingState, TrainingSession, WaitlistEntry, WaitState
+from portal.trainings.models import Booking, TrainingSession, WaitlistEntry, WaitState
 from portal.trainings.services.access import can_act_on, can_book_for
-from portal.trainings.services.errors import AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone
+from portal.trainings.services.errors import OfferGone
 from portal.trainings.services.places import SEATS
 from portal.trainings.services.rules import check_bookable, check_clash, check_prerequisites
 from portal.trainings.services.texts import _title, _when
@@ -25,22 +23,8 @@ def join_waitlist(actor, ts: TrainingSession, person: User, org: Organisation | 
     ts = lock(SEATS, ts.id)
     expire_offers(SEATS, ts)
     check_bookable(ts, person, org, for_waitlist=True)
-    if db.session.scalar(select(Booking.id).where(Booking.session_id == ts.id, Booking.user_id == person.id,
-                                                  Booking.state.in_(HOLDS_SEAT))):
-        raise AlreadyBooked()
-    if ts.taken < ts.capacity and waiting(SEATS, ts) == 0:
-        raise NotFullYet()
     check_prerequisites(ts, person)
-    entry = db.session.scalar(select(WaitlistEntry).where(
-        WaitlistEntry.session_id == ts.id, WaitlistEntry.user_id == person.id))
-    if entry is None:
-        entry = WaitlistEntry(session_id=ts.id, user_id=person.id, state=WaitState.WAITING)
-        db.session.add(entry)
-    elif entry.can(WaitState.WAITING):  # she left, or let an offer pass: back at the end of the line
-        entry.move(WaitState.WAITING)
-    else:
-        raise AlreadyWaiting()
-    entry.joined_at, entry.offer_expires_at = utcnow(), None
+    entry = queue_up(SEATS, ts, person.id)
     entry.organisation_id = org.id if org else None
     db.session.flush()
     record(actor, "waitlist.joined", entry, {"session_id": ts.id})
@@ -53,12 +37,8 @@ def leave_waitlist(actor, entry: WaitlistEntry) -> WaitlistEntry:
         raise NotAllowed()
     ts = lock(SEATS, entry.session_id)
     db.session.refresh(entry)
-    held = entry.state == WaitState.OFFERED
-    entry.move(WaitState.LEFT)
-    entry.offer_expires_at = None
+    step_out(SEATS, ts, entry)
     record(actor, "waitlist.left", entry, {"session_id": ts.id})
-    if held:
-        free(SEATS, ts)
     db.session.commit()
     return entry
 
@@ -74,14 +54,7 @@ def accept_offer(actor, entry: WaitlistEntry) -> Booking:
         raise OfferGone()
     person = db.session.get(User, entry.user_id)
     check_clash(ts, person)
-    entry.move(WaitState.ACCEPTED)
-    entry.offer_expires_at = None
-    booking = db.session.scalar(select(Booking).where(Booking.session_id == ts.id, Booking.user_id == person.id))
-    if booking is None:
-        booking = Booking(session_id=ts.id, user_id=person.id, state=BookingState.BOOKED)
-        db.session.add(booking)
-    else:
-        booking.move(BookingState.BOOKED)
+    booking = accept(SEATS, ts, entry)
     booking.organisation_id, booking.booked_by_id = entry.organisation_id, actor.id
     db.session.flush()
     record(actor, "waitlist.accepted", entry, {"session_id": ts.id, "booking_id": booking.id})
@@ -92,26 +65,12 @@ def accept_offer(actor, entry: WaitlistEntry) -> Booking:
 
 def position(entry: WaitlistEntry) -> int:
     """Her place in the line: 1 is next."""
-    return 1 + db.session.scalar(select(func.count()).select_from(WaitlistEntry).where(
-        WaitlistEntry.session_id == entry.session_id, WaitlistEntry.state == WaitState.WAITING,
-        (WaitlistEntry.joined_at < entry.joined_at)
-        | ((WaitlistEntry.joined_at == entry.joined_at) & (WaitlistEntry.id < entry.id))))
+    return places_position(SEATS, entry)
 
 
 def apply_expired_offers(session_id: int | None = None) -> int:
-    """Pass on every expired offer (of one session, or of all). Called by the worker's periodic
-    job and whenever a session or the catalogue is read, so an expired offer never blocks a seat."""
-    query = select(WaitlistEntry.session_id).where(
-        WaitlistEntry.state == WaitState.OFFERED, WaitlistEntry.offer_expires_at < utcnow())
-    if session_id is not None:
-        query = query.where(WaitlistEntry.session_id == session_id)
-    ids = db.session.scalars(query.distinct()).all()
-    n = 0
-    for sid in ids:
-        ts = lock(SEATS, sid)
-        n += expire_offers(SEATS, ts)
-        db.session.commit()
-    return n
+    """Pass on every expired offer (of one session, or of all): see capacity.pass_expired."""
+    return pass_expired(SEATS, session_id)
 
 
 def expire_offers_job() -> str | None:
