@@ -15,14 +15,19 @@ What it guarantees:
    next (`expire_offers()`), which the domain calls whenever it locks the row, and the worker every round.
 3. **One outcome for tries at once.** Everything between `lock()` and the commit is serialised per row.
 4. **One way to hold a place.** A held place is a row of the domain's `holder` model (a booking, a
-   sign-up) whose state moves along PLACE_TRANSITIONS: `claim()` a place for someone, `give_back()`
-   (cancelled, or released: "my day off was cancelled"), `walk_in()`; the waiting list's `queue_up()`,
-   `step_out()`, `accept()`, and `pass_expired()` for offers whose time is over. A domain adds its own
-   rules (who may, when, clashes) and its audit and outbox rows around these, in the same transaction.
+   sign-up; columns of `HeldPlace`) whose state moves along PLACE_TRANSITIONS: `claim()` a place for
+   someone, `give_back()` (cancelled, or released: "my day off was cancelled"), `walk_in()`; the waiting
+   list's `queue_up()`, `step_out()`, `accept()`, and `pass_expired()` for offers whose time is over.
+5. **One way to act on a place.** `hold_for()`, `hold_or_wait()`, `let_go()`, `wait_for()`,
+   `stop_waiting()` and `take_offer()` are a person's whole actions (who may, the lock, the row's rules,
+   a place elsewhere at that time, the change, its audit row, her message), with the domain's rules given
+   in its `Places` (trainings: `trainings/services/places.SEATS`; campaigns:
+   `campaigns/services/places.SHIFT_PLACES`). A domain keeps only what is its own.
 
 How it is tested: tests/test_capacity.py takes and frees places of the trainings through this module
 alone; tests/test_trainings_services.py sends 50 threads, each on its own connection, at one session of
-10 seats, 20 rounds on each database (exactly 10 booked, 40 waiting, every time); bench/overbook.py sends
+10 seats, and tests/test_campaigns_services.py 50 at one shift of 8, 20 rounds each on each database
+(exactly 10 booked and 40 waiting, 8 signed up and 42 waiting, every time); bench/overbook.py sends
 500 bookings over HTTP (10 of 10 booked).
 """
 from __future__ import annotations
@@ -32,12 +37,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Callable
 
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, Integer, String, event, func, select, update
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
-from portal.clock import aware, utcnow
+from portal.audit import record
+from portal.clock import UTCDateTime, aware, utcnow
 from portal.extensions import db
-from portal.web import DomainError, StateChanged
+from portal.web import DomainError, NotAllowed, StateChanged
 
 OFFER_HOLD = timedelta(hours=48)
 MIN_OFFER_HOLD = timedelta(hours=1)
@@ -82,6 +88,68 @@ WAIT_TRANSITIONS = {
 }
 
 
+class RowState(StrEnum):
+    """A row that offers places (a training's session, a campaign's shift)."""
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+ROW_TRANSITIONS = {RowState.SCHEDULED: {RowState.CANCELLED}, RowState.CANCELLED: set()}
+
+
+class OffersPlaces:
+    """The columns of a row that offers places, mixed into the domain's model (which adds its CHECK constraint
+    0 <= taken <= capacity): how many, how many taken (changed only here, by conditional updates), when."""
+    capacity: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def is_past(self) -> bool:
+        return self.starts_at <= utcnow()
+
+
+class HeldPlace:
+    """The columns of a held place (a booking, a sign-up), one per person and row: mixed into the domain's
+    model beside its `parent` column (the row's id) and `TRANSITIONS = PLACE_TRANSITIONS`."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Through which organisation it was taken (a leader for her member), if any: her leader's rights end
+    # with the membership.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"),
+                                                        index=True)
+    state: Mapped[str] = mapped_column(String(20), default=PlaceState.BOOKED, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def user(cls):
+        return relationship("User", foreign_keys=[cls.user_id], lazy="joined")
+
+    @property
+    def active(self) -> bool:
+        return self.state in HOLDS_PLACE
+
+
+class WaitingPlace:
+    """The columns of a place on a waiting list, mixed in beside the `parent` column and
+    `TRANSITIONS = WAIT_TRANSITIONS`."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default=WaitState.WAITING, index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    @declared_attr
+    def user(cls):
+        return relationship("User", lazy="joined")
+
+
 @dataclass(frozen=True)
 class Places:
     """One kind of limited place, as a domain describes it.
@@ -110,6 +178,18 @@ class Places:
     already_waiting: type[DomainError] = DomainError
     not_full: type[DomainError] = DomainError
     offer_gone: type[DomainError] = StateChanged
+    # A domain that lets people take places through the actions below (hold_for, let_go, wait_for, stop_waiting,
+    # take_offer) says its own rules here:
+    holding: str = ""         # the audit name of a held place ("booking"), and of a place in line ("waitlist")
+    waiting_as: str = ""
+    by: str = ""              # the holder's column for who took the place (herself, her leader, staff)
+    may_take: Callable | None = None    # (actor, person_id, org) -> bool: may take a place for her
+    may_change: Callable | None = None  # (actor, person_id, org_id) -> bool: may change her place
+    check: Callable | None = None       # (row, person, org, waiting) -> None, or a DomainError: the row's rules
+    clash: Callable | None = None       # (row, person) -> None, or a DomainError: a place elsewhere then
+    confirmed: Callable | None = None   # (person, row): her message that the place is hers
+    late: Callable | None = None        # (row) -> bool: giving it back now is a release, no mark against her
+    started: type[DomainError] = StateChanged  # the row has begun: a held place can no longer be given back
 
     @property
     def _parent(self):
@@ -338,6 +418,129 @@ def close(places: Places, row) -> tuple[list, list]:
         e.offer_expires_at = None
     db.session.execute(update(places.row).where(places.row.id == row.id).values(taken=0))
     return holders, entries
+
+
+# --- a person's actions on her place, whole: who may, the lock, the domain's rules, the change, its audit
+# row and her message, in one transaction. The domains' services are these with their Places. ---
+
+def hold_for(places: Places, actor, row, person, org=None):
+    """A place for `person` (taken by herself, her organisation's leader through `org`, or staff), or
+    `places.full` and nothing changes."""
+    if not places.may_take(actor, person.id, org):
+        raise NotAllowed()
+    row = lock(places, row.id)
+    expire_offers(places, row)
+    places.check(row, person, org, False)
+    places.clash(row, person)
+    holder = claim(places, row, person.id)
+    holder.organisation_id = org.id if org else None
+    setattr(holder, places.by, actor.id)
+    db.session.flush()
+    record(actor, f"{places.holding}.booked", holder, {places.parent: row.id})
+    places.confirmed(person, row)
+    db.session.commit()
+    return holder
+
+
+def hold_or_wait(places: Places, actor, row, person, org=None) -> tuple[str, object]:
+    """A place for her, or, when none is left, her place in line: ("booked", holder), ("waiting", her number
+    in line) or ("refused", the reason in her language). For several people or rows in one go."""
+    try:
+        return "booked", hold_for(places, actor, row, person, org)
+    except places.full:
+        db.session.rollback()
+        try:
+            return "waiting", position(places, wait_for(places, actor, row, person, org))
+        except DomainError as e:
+            db.session.rollback()
+            return "refused", str(e.message)
+    except DomainError as e:
+        db.session.rollback()
+        return "refused", str(e.message)
+
+
+def let_go(places: Places, actor, holder):
+    """She gives her place back: cancelled; released when the domain says it is late ("my day off was
+    cancelled", no mark against her); refused once the row has begun. The place goes to the waiting list."""
+    if not places.may_change(actor, holder.user_id, holder.organisation_id):
+        raise NotAllowed()
+    row = lock(places, getattr(holder, places.parent))
+    db.session.refresh(holder)
+    if holder.can(PlaceState.CANCELLED) and row.starts_at <= utcnow():
+        raise places.started()
+    give_back(places, row, holder, released=places.late(row))  # a place offered on is told by places.offered
+    record(actor, f"{places.holding}.{holder.state}", holder, {places.parent: row.id})
+    db.session.commit()
+    return holder
+
+
+def wait_for(places: Places, actor, row, person, org=None):
+    """Her place at the end of the row's waiting list."""
+    if not places.may_take(actor, person.id, org):
+        raise NotAllowed()
+    row = lock(places, row.id)
+    expire_offers(places, row)
+    places.check(row, person, org, True)
+    entry = queue_up(places, row, person.id)
+    entry.organisation_id = org.id if org else None
+    db.session.flush()
+    record(actor, f"{places.waiting_as}.joined", entry, {places.parent: row.id})
+    db.session.commit()
+    return entry
+
+
+def stop_waiting(places: Places, actor, entry):
+    if not places.may_change(actor, entry.user_id, entry.organisation_id):
+        raise NotAllowed()
+    row = lock(places, getattr(entry, places.parent))
+    db.session.refresh(entry)
+    step_out(places, row, entry)
+    record(actor, f"{places.waiting_as}.left", entry, {places.parent: row.id})
+    db.session.commit()
+    return entry
+
+
+def take_offer(places: Places, actor, entry):
+    """She takes the place held for her (counted when it was offered), if she holds no other then."""
+    if not places.may_change(actor, entry.user_id, entry.organisation_id):
+        raise NotAllowed()
+    row = lock(places, getattr(entry, places.parent))
+    expire_offers(places, row)
+    db.session.refresh(entry)
+    if not entry.can(WaitState.ACCEPTED):
+        raise places.offer_gone()
+    places.clash(row, entry.user)
+    holder = accept(places, row, entry)
+    holder.organisation_id = entry.organisation_id
+    setattr(holder, places.by, actor.id)
+    db.session.flush()
+    record(actor, f"{places.waiting_as}.accepted", entry, {places.parent: row.id, places.holding + "_id": holder.id})
+    places.confirmed(entry.user, row)
+    db.session.commit()
+    return holder
+
+
+def waiting_counts(places: Places, row_ids: list[int]) -> dict[int, int]:
+    """How many wait in line for each listed row (one query, for a list of rows)."""
+    if not row_ids:
+        return {}
+    e = places.entry
+    return dict(db.session.execute(select(places._parent, func.count()).where(
+        places._parent.in_(row_ids), e.state == WaitState.WAITING).group_by(places._parent)).all())
+
+
+def holdings(places: Places, person_id: int | None, row_ids: list[int]) -> dict[int, str]:
+    """What the person holds in each listed row: "booked", "offered" or "waiting" (two queries, for a list)."""
+    if person_id is None or not row_ids:
+        return {}
+    h, e = places.holder, places.entry
+    parent = getattr(h, places.parent)
+    out = {rid: "booked" for rid in db.session.scalars(select(parent).where(
+        h.user_id == person_id, parent.in_(row_ids), h.state.in_(HOLDS_PLACE)))}
+    for rid, state in db.session.execute(select(places._parent, e.state).where(
+            e.user_id == person_id, places._parent.in_(row_ids), e.state.in_([WaitState.WAITING, WaitState.OFFERED]))):
+        out.setdefault(rid, state)
+    return out
 
 
 def waiting(places: Places, row) -> int:

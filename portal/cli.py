@@ -17,13 +17,14 @@ PERIODIC_JOBS: list = []
 
 def init_app(app):
     from portal.accounts.services import sweep_sign_ins_job
+    from portal.campaigns import services as campaigns
     from portal.notifications.services import forget_codes_job
     from portal.referrals.jobs import referrals_job
     from portal.throttle import sweep_counters_job
     from portal.trainings.materials.services import sweep_files_job
     from portal.trainings.services import expire_offers_job, reminders_job
     for job in (expire_offers_job, reminders_job, sweep_files_job, forget_codes_job, sweep_sign_ins_job,
-                sweep_counters_job, referrals_job):
+                sweep_counters_job, referrals_job, campaigns.expire_offers_job, campaigns.reminders_job):
         if job not in PERIODIC_JOBS:
             PERIODIC_JOBS.append(job)
     for command in (create_staff, seed_demo, send_outbox, worker, rotate_field_keys, new_field_key):

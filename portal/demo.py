@@ -42,6 +42,8 @@ def load_demo() -> list[tuple[str, str]]:
                                    role=MissionRole.CASEWORKER)
     _directory(staff)
     _referrals(leader1, org1, member1, leader2, org2, supervisor, caseworker)
+    shift_lead = accounts.register("Rosa Lim (shift lead)", DEMO_PASSWORD, locale="fil", phone="+852 5123 4010")
+    _campaigns(staff, shift_lead, leader1, org1, member1, member2)
     return [
         ("Mission staff", "staff@example.org"),
         ("Supervisor (referrals)", "supervisor@example.org"),
@@ -52,6 +54,7 @@ def load_demo() -> list[tuple[str, str]]:
         ("Member (Filipino)", "+639171234567"),
         ("Member (Indonesian)", "+6281234567890"),
         ("Waiting to join", "+85251234009"),
+        ("Shift lead (campaigns)", "+85251234010"),
     ]
 
 
@@ -87,6 +90,47 @@ def _trainings(staff, *people):
     weekday = utcnow().astimezone(HK) + timedelta(days=10)
     at = datetime.combine(weekday.date(), time(19), HK).astimezone(timezone.utc)
     trainings.create_session(staff, leap, at, at + timedelta(hours=2), 12, venue="Mission office, Central")
+
+
+def _campaigns(staff, lead, leader, org, *volunteers):
+    """A campaign with shifts on the next Sundays, one nearly full, a shift lead, and volunteers signed up (one
+    by her leader)."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from portal.campaigns import services as campaigns
+    from portal.catalogue import next_sundays
+    from portal.clock import HK, today_hk, utcnow
+    today = today_hk()
+    campaign = campaigns.create_campaign(staff, {
+        "en": ("A full rest day for every worker", "24 hours of rest every week, and no work on the rest day. "
+                                                   "Join the leafleting and the rally."),
+        "fil": ("Buong araw ng pahinga para sa bawat manggagawa", "24 na oras na pahinga bawat linggo, at walang "
+                                                                  "trabaho sa araw ng pahinga. Sumali sa pamimigay "
+                                                                  "ng leaflet at sa rally."),
+        "id": ("Hari libur penuh untuk setiap pekerja", "24 jam istirahat setiap minggu, tanpa kerja di hari "
+                                                        "libur. Ikut membagikan selebaran dan aksi."),
+    }, today, today + timedelta(days=60), public=True)
+    shifts = []
+    for i, (start, _end) in enumerate(next_sundays(utcnow())[:3]):
+        day = (start + timedelta(hours=8)).astimezone(HK).date()
+        at = lambda h: datetime.combine(day, time(h), HK).astimezone(timezone.utc)  # noqa: E731
+        if at(10) <= utcnow() + timedelta(hours=2):
+            continue
+        shifts.append(campaigns.create_shift(
+            staff, campaign, activity="leafleting", role="leafleter", language="fil", place="Chater Road, Central",
+            map_url="https://www.openstreetmap.org/?mlat=22.2812&mlon=114.1588#map=18/22.2812/114.1588",
+            starts_at=at(10), ends_at=at(13), capacity=3 if i == 0 else 12, bring_keys=["water", "umbrella"],
+            lead=lead))
+        rally = campaigns.create_shift(staff, campaign, activity="rally", role="marshal", language="id",
+                               place="Victoria Park, Causeway Bay", starts_at=at(14), ends_at=at(17), capacity=8,
+                               bring_keys=["water", "white_shirt"], bring_note="A whistle if you have one")
+        campaigns.sign_up(volunteers[1], rally, volunteers[1])
+    if shifts:
+        campaigns.sign_up(volunteers[0], shifts[0], volunteers[0])  # the nearly full one: 1 place left
+        campaigns.sign_up(leader, shifts[0], leader)
+    if len(shifts) > 1:
+        campaigns.sign_up(leader, shifts[1], volunteers[0], org)  # a member, signed up by her leader
+    return campaign
 
 
 def _outreach(leader, org):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECK = re.compile(r"^(\s*)(require\(.*\)|abort\(40[34]\))\s*$")
 TESTS = ["tests/test_access.py", "tests/test_trainings_routes.py", "tests/test_organisations.py",
          "tests/test_materials.py", "tests/test_sign_ins.py", "tests/test_referrals_routes.py",
-         "tests/test_directory.py"]
+         "tests/test_directory.py", "tests/test_campaigns_routes.py"]
 
 
 def checks() -> list[tuple[Path, int, str]]:

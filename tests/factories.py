@@ -140,3 +140,43 @@ class MaterialVersionFactory(Base):
     language = "en"
     title = ""
     text = "Mga karapatan ng manggagawa."
+
+
+# --- campaigns ---
+
+from portal.campaigns.models import Campaign, CampaignText, Shift  # noqa: E402
+from portal.campaigns.services import reminder_time as shift_reminder_time  # noqa: E402
+
+
+class CampaignFactory(Base):
+    class Meta:
+        model = Campaign
+
+    code = factory.Sequence(lambda n: f"camp{n:04d}")
+    public = True
+    starts_on = factory.LazyFunction(lambda: future(1).date())
+    ends_on = factory.LazyFunction(lambda: future(60).date())
+
+    @factory.post_generation
+    def title(obj, create, extracted, **kwargs):
+        obj.texts.append(CampaignText(locale="en", title=extracted or f"A full rest day {obj.id}",
+                                      description="One whole day of rest a week, for every worker."))
+        db.session.commit()
+
+
+class ShiftFactory(Base):
+    class Meta:
+        model = Shift
+
+    campaign = factory.SubFactory(CampaignFactory)
+    activity = "leafleting"
+    role = "leafleter"
+    language = "fil"
+    place = "Chater Road, Central"
+    map_url = "https://www.openstreetmap.org/#map=18/22.2812/114.1588"
+    starts_at = factory.LazyFunction(lambda: future(7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    remind_at = factory.LazyAttribute(lambda o: shift_reminder_time(o.starts_at))
+    capacity = 8
+    taken = 0
+    bring = "water,umbrella"

@@ -4,6 +4,7 @@ A new endpoint without a row here fails `test_every_endpoint_has_a_row`. Codes: 
 the status expected; "login" is a redirect to the sign-in page.
 """
 from contextlib import contextmanager
+from datetime import timedelta
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -13,6 +14,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import CalendarFeed
+from portal.campaigns.models import Endorsement, ShiftWait, Signup
+from portal.capacity import PlaceState
 from portal.extensions import db, limiter
 from portal.notifications.services import MemorySender
 from portal.organisations.models import Membership, MemberState, OrgState
@@ -24,7 +27,8 @@ from portal.trainings.models import (
 )
 from tests.conftest import Client, empty_tables, make_app
 from tests.factories import (
-    PDF_BYTES, MaterialFactory, MembershipFactory, OrganisationFactory, SessionFactory, StaffFactory, future,
+    PDF_BYTES, CampaignFactory, MaterialFactory, MembershipFactory, OrganisationFactory, SessionFactory, ShiftFactory,
+    StaffFactory, future,
 )
 from tests.helpers import csrf_token, sign_in, snapshot
 
@@ -78,6 +82,10 @@ SENT = lambda w: {"ref": w.referral.ref}  # noqa: E731
 CASE = lambda w: {"ref": w.case.ref}  # noqa: E731
 QUESTION = lambda w: {"ref": w.question.ref}  # noqa: E731
 SERVICE = lambda w: {"service_id": w.service.id}  # noqa: E731
+CAMPAIGN = lambda w: {"campaign_id": w.campaign.id}  # noqa: E731
+SHIFT = lambda w: {"shift_id": w.shift.id}  # noqa: E731
+SIGNUP = lambda w: {"signup_id": w.signup.id}  # noqa: E731
+SHIFT_ENTRY = lambda w: {"entry_id": w.shift_entry.id}  # noqa: E731
 LEADERS = {"leader", "other_leader"}
 STAFF = {"staff"}
 WORKERS = {"caseworker", "supervisor"}  # of the world's case: its caseworker, and supervisors
@@ -230,6 +238,42 @@ MATRIX = [
     Row("directory_staff.import_file", "POST", only(422, STAFF)),
     Row("referrals_staff.answer", "GET", only(200, ANSWERERS), args=QUESTION),
     Row("referrals_staff.answer", "POST", only(422, ANSWERERS), args=QUESTION),
+    # Campaigns: public ones for everyone; one for the members of the organisations that support it.
+    Row("campaigns.index", "GET", everyone(200)),
+    Row("campaigns.campaign", "GET", everyone(200), args=CAMPAIGN),
+    Row("campaigns.campaign", "GET", {**everyone(404), "member": 200, "leader": 200, **{r: 200 for r in MISSION}},
+        args=lambda w: {"campaign_id": w.private.id}),
+    Row("campaigns.shift", "GET", everyone(200), args=SHIFT),
+    Row("campaigns.sign_up_many", "POST", signed_in(303), data=lambda w: {"shift": str(w.shift.id)}),
+    Row("campaigns.sign_up", "POST", signed_in(303), args=SHIFT),
+    Row("campaigns.join_waitlist", "POST", signed_in(303), args=SHIFT),
+    Row("campaigns.sign_up_members", "POST", only(303, {"leader"}), args=SHIFT,
+        data=lambda w: {"organisation_id": str(w.org.id), "member": str(w.member_m.user_id)}),
+    Row("campaigns.cancel", "POST", only(303, {"member", "leader", "staff"}), args=SIGNUP),
+    Row("campaigns.leave", "POST", only(303, {"member", "staff"}), args=SHIFT_ENTRY),
+    Row("campaigns.accept", "POST", only(303, {"member", "staff"}), args=SHIFT_ENTRY),
+    Row("campaigns.mine", "GET", signed_in(200)),
+    Row("campaigns.messages", "POST", signed_in(303), data=lambda w: {"channel": "none"}),
+    # On the day: the shift's lead (the member here) and staff check in, add walk-ins and write hours.
+    Row("campaigns.check_in", "GET", only(200, {"member", "staff"}), args=SHIFT),
+    Row("campaigns.mark", "POST", only(303, {"member", "staff"}), args=SIGNUP, data=lambda w: {"present": "1"}),
+    Row("campaigns.hours", "POST", only(303, {"member", "staff"}), args=SIGNUP, data=lambda w: {"hours": "2"}),
+    Row("campaigns.walk_in", "POST", only(422, {"member", "staff"}), args=SHIFT),
+    Row("campaigns.my_hours", "GET", signed_in(200)),
+    Row("campaigns_staff.approve_hours", "POST", only(303, STAFF), args=SHIFT),
+    Row("campaigns_staff.all_hours", "GET", only(200, STAFF)),
+    Row("campaigns_staff.hours_csv", "GET", only(200, STAFF)),
+    Row("campaigns_staff.campaigns", "GET", only(200, STAFF)),
+    Row("campaigns_staff.new_campaign", "GET", only(200, STAFF)),
+    Row("campaigns_staff.new_campaign", "POST", only(422, STAFF)),
+    Row("campaigns_staff.edit_campaign", "GET", only(200, STAFF), args=CAMPAIGN),
+    Row("campaigns_staff.edit_campaign", "POST", only(422, STAFF), args=CAMPAIGN),
+    Row("campaigns_staff.cancel_campaign", "POST", only(303, STAFF), args=CAMPAIGN),
+    Row("campaigns_staff.new_shift", "GET", only(200, STAFF), args=CAMPAIGN),
+    Row("campaigns_staff.new_shift", "POST", only(422, STAFF), args=CAMPAIGN),
+    Row("campaigns_staff.edit_shift", "GET", only(200, STAFF), args=SHIFT),
+    Row("campaigns_staff.edit_shift", "POST", only(422, STAFF), args=SHIFT),
+    Row("campaigns_staff.cancel_shift", "POST", only(303, STAFF), args=SHIFT),
 ]
 
 
@@ -279,6 +323,20 @@ class World:
         from portal.referrals.access_requests import record_request
         self.access_request = record_request(self.supervisor, referrals.today(), "Worker of the world",
                                              "+85291230000", None)
+        # Campaigns: a shift where the member is signed up through her organisation, a full one where a place
+        # is offered to her, and a campaign for the members of the organisations supporting it (hers).
+        self.campaign = CampaignFactory(title="A full rest day")
+        self.shift = ShiftFactory(campaign=self.campaign, capacity=5, taken=1, lead_id=self.member_m.user_id)
+        self.signup = Signup(shift_id=self.shift.id, user_id=self.member_m.user_id, organisation_id=self.org.id,
+                             state=PlaceState.BOOKED)
+        full_shift = ShiftFactory(campaign=self.campaign, capacity=1, taken=1,
+                                  starts_at=future(9), ends_at=future(9) + timedelta(hours=2))
+        self.shift_entry = ShiftWait(shift_id=full_shift.id, user_id=self.member_m.user_id,
+                                     state=WaitState.OFFERED, offer_expires_at=future(1))
+        self.private = CampaignFactory(public=False)
+        db.session.add_all([self.signup, self.shift_entry,
+                            Endorsement(campaign_id=self.private.id, organisation_id=self.org.id)])
+        db.session.commit()
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
                       "leader": self.leader, "staff": self.staff, "caseworker": self.caseworker,
                       "other_caseworker": StaffFactory(role="caseworker"), "supervisor": self.supervisor,

@@ -14,6 +14,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.clock import HK
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import FileSender, queue, send_pending
@@ -200,5 +201,11 @@ def test_cli_seed_demo_once(app):
     assert "supervisor@example.org" in result.output and "caseworker@example.org" in result.output
     from portal.directory.models import Service
     assert [s.capacity for s in db.session.scalars(select(Service).where(Service.kind == "shelter"))] == [6]
+    # A campaign with shifts on the next Sundays, the first nearly full, and its shift lead among the sign-ins.
+    from portal.campaigns.models import Shift
+    leafleting = db.session.scalars(select(Shift).where(Shift.activity == "leafleting").order_by(Shift.starts_at)).all()
+    assert leafleting and all(s.starts_at.astimezone(HK).weekday() == 6 and s.lead_id for s in leafleting)
+    assert leafleting[0].places_left == 1
+    assert "Shift lead (campaigns)" in result.output and "+85251234010" in result.output
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "no demo data loaded" in result.output

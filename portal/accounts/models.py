@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     role: Mapped[str | None] = mapped_column(String(20))  # a MissionRole, or None for everyone else
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How she wants the campaigns' reminders: "sms", "email", "none"; empty: as the portal reaches her.
+    campaign_channel: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships = relationship("Membership", back_populates="user", lazy="select")

@@ -20,6 +20,7 @@ class Power(StrEnum):
     SEE_ORGANISATIONS = "see_organisations"        # every organisation's page, its members and contact
     DECIDE_ORGANISATIONS = "decide_organisations"  # approve or not, a new name
     RUN_TRAININGS = "run_trainings"                # courses, sessions, attendance, outreach; book anyone
+    RUN_CAMPAIGNS = "run_campaigns"                # campaigns, shifts, check-in, hours; sign anyone up
     MANAGE_MATERIALS = "manage_materials"          # the DRID library
     MANAGE_DIRECTORY = "manage_directory"          # the directory of partner services (IPMA)
     REFERRAL_QUEUE = "referral_queue"              # the queue's lines, never a case's content
@@ -29,7 +30,8 @@ class Power(StrEnum):
 
 
 _EVERY_DESK = frozenset({Power.STAFF_PAGES, Power.SEE_ORGANISATIONS, Power.DECIDE_ORGANISATIONS,
-                         Power.RUN_TRAININGS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE, Power.MANAGE_DIRECTORY})
+                         Power.RUN_TRAININGS, Power.RUN_CAMPAIGNS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE,
+                         Power.MANAGE_DIRECTORY})
 
 POWERS: dict[MissionRole, frozenset[Power]] = {
     MissionRole.STAFF: _EVERY_DESK,

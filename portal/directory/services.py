@@ -22,6 +22,7 @@ from portal.clock import utcnow
 from portal.directory.models import BedHold, Service, ServiceKind
 from portal.extensions import db
 from portal.organisations.models import DISTRICTS, ORG_LANGUAGES
+from portal.spreadsheet import cell
 from portal.web import DomainError, NotAllowed, contains
 
 FIELDS = ("organization", "name", "kind", "description", "languages", "hours", "district", "address", "phone",
@@ -213,14 +214,8 @@ def export_csv() -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for s in db.session.scalars(listing(everything=True)):
-        writer.writerow([s.id, *(_cell(getattr(s, f)) for f in FIELDS)])
+        writer.writerow([s.id, *(cell(getattr(s, f)) for f in FIELDS)])
     return out.getvalue()
-
-
-def _cell(value):
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else ("1" if value is True else "0" if value is False else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def parse(filename: str, data: bytes) -> list[dict]:

@@ -66,6 +66,35 @@ MESSAGES = {
         _l("The Mission cannot give the training %(org)s asked for. Reason: %(reason)s. "
            "Sign in to read more or ask again."),
     ),
+    # Campaigns: time, place and what to bring, nothing more (no campaign, no organisation: a phone may be
+    # read by an employer).
+    "shift_confirmed": (
+        _l("Your volunteer shift"),
+        _l("You have a place on %(when)s at %(where)s. Bring: %(bring)s. If your day off is cancelled, "
+           "release the place on the portal so that someone else can come."),
+    ),
+    "shift_offered": (
+        _l("A place is free for you"),
+        _l("A volunteer place on %(when)s at %(where)s is held for you until %(until)s. Sign in to take it."),
+    ),
+    "shift_offer_expired": (
+        _l("The place offered to you has passed on"),
+        _l("The volunteer place on %(when)s at %(where)s was not taken in time and went to the next person."),
+    ),
+    "shift_changed": (
+        _l("Your volunteer shift has changed"),
+        _l("Your shift is now on %(when)s at %(where)s. Bring: %(bring)s. If you can no longer come, "
+           "release your place on the portal so that someone else can come."),
+    ),
+    "shift_cancelled": (
+        _l("A volunteer shift was cancelled"),
+        _l("The shift on %(when)s at %(where)s is cancelled. Thank you for giving your time."),
+    ),
+    "shift_reminder": (
+        _l("Reminder: your volunteer shift"),
+        _l("Tomorrow: %(when)s at %(where)s. Bring: %(bring)s. If your day off is cancelled, release your "
+           "place on the portal so that someone else can come."),
+    ),
     # Mutual Care and Support: only that there is news, never what it is (a phone may be read by an employer).
     "referral_new": (
         _l("News on the portal"),

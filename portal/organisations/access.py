@@ -58,3 +58,31 @@ def is_leader(user, org: Organisation) -> bool:
 
 def can_decide(user) -> bool:
     return can(user, Power.DECIDE_ORGANISATIONS)
+
+
+# --- places held for a person (a training's seat, a shift's place): one rule for every domain ---
+
+def may_take_for(actor, person_id: int, org: Organisation | None, *, staff: bool) -> bool:
+    """Who may take a place for `person_id`: herself (not through an organisation); the Mission (`staff`: the
+    domain's power, asked by the caller); or her organisation's leader or co-leader, for an accepted member."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if staff or (actor.id == person_id and org is None):
+        return True
+    if org is None or not can_manage(actor, org):
+        return False
+    return is_active_member(person_id, org.id)
+
+
+def may_act_on(actor, person_id: int, org_id: int | None, *, staff: bool) -> bool:
+    """Who may change a place held (or a place in line): its holder; the Mission (`staff`); or the leader or
+    co-leader of the organisation it was taken through, while she is still an accepted member of it (rights
+    through an organisation end with the membership)."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if staff or actor.id == person_id:
+        return True
+    if org_id is None:
+        return False
+    org = db.session.get(Organisation, org_id)
+    return org is not None and can_manage(actor, org) and is_active_member(person_id, org_id)

@@ -266,6 +266,22 @@ def memberships_for(user: User) -> list[Membership]:
         .options(joinedload(Membership.organisation).lazyload(Organisation.created_by), lazyload(Membership.user))))
 
 
+def active_members(org_id: int) -> list[Membership]:
+    """The organisation's accepted members, in the order they joined."""
+    return list(db.session.scalars(select(Membership).where(
+        Membership.organisation_id == org_id, Membership.state == MemberState.ACTIVE).order_by(Membership.id)))
+
+
+def members_to_act_for(user) -> tuple[list[Membership], dict[int, list[Membership]]]:
+    """The approved organisations she leads or co-leads, and for each its accepted members but herself: whom she
+    may book a training or sign up a shift for."""
+    if not getattr(user, "is_authenticated", False):
+        return [], {}
+    lead = [m for m in memberships_for(user) if m.is_manager and m.organisation.state == OrgState.APPROVED]
+    return lead, {m.organisation_id: [x for x in active_members(m.organisation_id) if x.user_id != user.id]
+                  for m in lead}
+
+
 # --- helpers ---
 
 def _clean(fields: dict) -> dict:

@@ -12,7 +12,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.capacity import (  # noqa: F401  (places' and waiting lists' states: capacity.py)
-    HOLDS_PLACE, PLACE_TRANSITIONS, WAIT_TRANSITIONS, PlaceState, WaitState,
+    HOLDS_PLACE, PLACE_TRANSITIONS, ROW_TRANSITIONS, WAIT_TRANSITIONS, HeldPlace, OffersPlaces, PlaceState, RowState,
+    WaitingPlace, WaitState,
 )
 from portal.clock import UTCDateTime, utcnow
 from portal.extensions import db
@@ -79,15 +80,12 @@ class CourseText(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class SessionState(StrEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
+# A session offers places as any row does (portal/capacity.py).
+SessionState = RowState
+SESSION_TRANSITIONS = ROW_TRANSITIONS
 
 
-SESSION_TRANSITIONS = {SessionState.SCHEDULED: {SessionState.CANCELLED}, SessionState.CANCELLED: set()}
-
-
-class TrainingSession(StateMachine, db.Model):
+class TrainingSession(OffersPlaces, StateMachine, db.Model):
     __tablename__ = "training_sessions"
     __table_args__ = (
         # The seat count can never pass the capacity, whatever the code above it does.
@@ -103,9 +101,7 @@ class TrainingSession(StateMachine, db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(String(200), default="")  # empty: at the organisation's meeting place
-    capacity: Mapped[int] = mapped_column(Integer)
-    # Seats taken: bookings plus offers that hold a seat. Changed only by conditional updates.
-    taken: Mapped[int] = mapped_column(Integer, default=0)
+    # capacity and taken (seats taken: bookings plus offers that hold a seat): OffersPlaces.
     per_org_cap: Mapped[int | None] = mapped_column(Integer)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(20), default=SessionState.SCHEDULED, index=True)
@@ -121,11 +117,7 @@ class TrainingSession(StateMachine, db.Model):
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.taken, 0)
-
-    @property
-    def is_past(self) -> bool:
-        return self.starts_at <= utcnow()
+        return self.places_left
 
     @property
     def deadline_passed(self) -> bool:
@@ -155,22 +147,13 @@ BOOKING_LABELS = {
 }
 
 
-class Booking(StateMachine, db.Model):
+class Booking(HeldPlace, StateMachine, db.Model):
     __tablename__ = "bookings"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"),
-                                                        index=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    state: Mapped[str] = mapped_column(String(20), default=BookingState.BOOKED, index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session = relationship("TrainingSession", lazy="joined")
-    user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
     TRANSITIONS = BOOKING_TRANSITIONS
 
@@ -184,24 +167,13 @@ class Booking(StateMachine, db.Model):
     def label(self):
         return BOOKING_LABELS[BookingState(self.state)]
 
-    @property
-    def active(self) -> bool:
-        return self.state in HOLDS_SEAT
 
-
-class WaitlistEntry(StateMachine, db.Model):
+class WaitlistEntry(WaitingPlace, StateMachine, db.Model):
     __tablename__ = "waitlist"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
-    state: Mapped[str] = mapped_column(String(20), default=WaitState.WAITING, index=True)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     session = relationship("TrainingSession", lazy="joined")
-    user = relationship("User", lazy="joined")
 
     TRANSITIONS = WAIT_TRANSITIONS
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from portal.accounts import services as accounts
 from portal.accounts.models import CalendarFeed, User
 from portal.extensions import db
-from portal.organisations.models import Membership, MemberState, Organisation, OrgState
+from portal.organisations.models import Organisation, OrgState
 from portal.organisations.access import can_manage
-from portal.organisations.services import memberships_for
+from portal.organisations.services import active_members, members_to_act_for, memberships_for
 from portal.trainings import bp, calendar, queries, services, staff_bp
 from portal.trainings.forms import (
     AcceptOutreachForm, BookMembersForm, CatalogueFilterForm, CourseForm, DeclineOutreachForm, OutreachForm,
@@ -58,26 +58,16 @@ def show(session_id):
 
 def _session_context(ts):
     booking = entry = None
-    lead = []
     if current_user.is_authenticated:
         booking = db.session.scalar(select(Booking).where(Booking.session_id == ts.id,
                                                           Booking.user_id == current_user.id))
         entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.session_id == ts.id,
                                                               WaitlistEntry.user_id == current_user.id))
-        lead = [m for m in memberships_for(current_user) if m.is_manager and m.organisation.state == OrgState.APPROVED]
-    members = {}
-    for m in lead:
-        members[m.organisation_id] = [x for x in _active_members(m.organisation_id) if x.user_id != current_user.id]
+    lead, members = members_to_act_for(current_user)
     return dict(ts=ts, booking=booking, entry=entry, materials=materials_for_course(ts.course_id),
                 position=services.position(entry) if entry and entry.state == WaitState.WAITING else None,
                 waiting=queries.waiting_counts([ts.id]).get(ts.id, 0),
                 lead=lead, members=members, form=EmptyForm())
-
-
-def _active_members(org_id):
-    return db.session.scalars(select(Membership).where(
-        Membership.organisation_id == org_id, Membership.state == MemberState.ACTIVE)
-        .order_by(Membership.id)).all()
 
 
 @bp.post("/<int:session_id>/book")
@@ -115,7 +105,7 @@ def book_members(session_id):
         return redirect_to(url_for("trainings.show", session_id=session_id))
     org = db.session.get(Organisation, form.organisation_id.data)
     chosen = {int(v) for v in request.form.getlist("member") if v.isdigit()}
-    allowed = {m.user_id for m in _active_members(org.id)}
+    allowed = {m.user_id for m in active_members(org.id)}
     people = [db.session.get(User, i) for i in sorted(chosen & allowed)]
     if not people:
         flash(_("Choose at least one member."), "error")

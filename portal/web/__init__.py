@@ -93,11 +93,19 @@ def block_or_redirect(url: str, template: str, block: str, context: Callable[[],
     return redirect_to(url)
 
 
-def filters_from(form_class):
+def filters_from(form_class, prepare=None):
     """A GET filter form read from the URL: (the form as sent, to show with its errors; the form to filter by,
-    which is the default one where the sent one was refused: the list then shows everything, and says why)."""
+    which is the default one where the sent one was refused: the list then shows everything, and says why).
+    `prepare(form)` sets what the form needs before it is checked (choices read from the database)."""
     sent = form_class(request.args)
-    return sent, (sent if sent.validate() else form_class(formdata=None))
+    if prepare:
+        prepare(sent)
+    if sent.validate():
+        return sent, sent
+    default = form_class(formdata=None)
+    if prepare:
+        prepare(default)
+    return sent, default
 
 
 def render_form(template: str, **context):

@@ -3,6 +3,7 @@ from datetime import datetime
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 
+from babel.numbers import format_decimal
 from flask import current_app, get_flashed_messages
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
 from jinja2 import pass_context
@@ -80,8 +81,11 @@ def init_app(app):
     from portal.accounts.roles import can
     from portal.organisations.models import MemberRole, MemberState, OrgState
     from portal.referrals.models import ReferralState
+    from portal.campaigns.models import ACTIVITIES, BRING, SHIFT_ROLES, CampaignState, ShiftState
+    from portal.capacity import PlaceState
     from portal.trainings.models import BookingState, OutreachState, SessionState, WaitState
     app.jinja_env.globals.update(
+        CampaignState=CampaignState, ShiftState=ShiftState, PlaceState=PlaceState,
         can=can,
         # States are compared with their enums (a typo is then an error, not a silent False).
         OrgState=OrgState, MemberState=MemberState, MemberRole=MemberRole, SessionState=SessionState,
@@ -110,5 +114,9 @@ def init_app(app):
         language=lambda code: ORG_LANGUAGES.get(code, code),
         delivery_language=lambda code: DELIVERY_LANGUAGES.get(code, code),
         programme=lambda code: PROGRAMMES.get(code, code),
+        activity=lambda code: ACTIVITIES.get(code, code),
+        shift_role=lambda code: SHIFT_ROLES.get(code, code),
+        bring=lambda code: BRING.get(code, code),
+        hours=lambda minutes: format_decimal(round((minutes or 0) / 60, 2), locale=str(get_locale())),
     )
     app.jinja_env.globals["flashes"] = lambda: get_flashed_messages(with_categories=True)

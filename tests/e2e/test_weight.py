@@ -62,13 +62,16 @@ def sign_in_api(context, base, login):
 PAGES = {
     "anonymous": ["main.home", "accounts.login", "accounts.register", "organisations.register",
                   "accounts.reset_request", "trainings.catalogue", "trainings.show", "materials.index",
-                  "materials.show", "directory.index", "directory.show"],
+                  "materials.show", "directory.index", "directory.show", "campaigns.index", "campaigns.campaign",
+                  "campaigns.shift"],
     "member": ["main.home", "organisations.mine", "organisations.show", "organisations.join", "accounts.account",
-               "trainings.catalogue", "trainings.show", "trainings.mine"],
+               "trainings.catalogue", "trainings.show", "trainings.mine", "campaigns.index", "campaigns.shift",
+               "campaigns.mine"],
     "leader": ["organisations.show", "organisations.edit", "trainings.outreach", "trainings.request_outreach",
                "referrals.index", "referrals.start", "referrals.step", "referrals.show"],
     "staff": ["staff.dashboard", "staff.queue", "trainings_staff.sessions", "trainings_staff.attendance",
-              "trainings_staff.outreach_requests", "referrals_staff.queue"],
+              "trainings_staff.outreach_requests", "referrals_staff.queue", "campaigns_staff.campaigns",
+              "campaigns_staff.new_shift"],
     "supervisor": ["referrals_staff.case"],
 }
 
@@ -79,7 +82,7 @@ def test_weight_of_every_main_page(live_server, browser):
         world = World()
         with app.test_request_context():
             ids = {"org_id": world.org.id, "session_id": world.ts.id, "material_id": world.material.id,  # noqa: F841
-                   "service_id": world.service.id}
+                   "service_id": world.service.id, "campaign_id": world.campaign.id, "shift_id": world.shift.id}
 
             own = {"referrals.step": {"ref": world.draft.ref, "n": 1}, "referrals.show": {"ref": world.referral.ref},
                    "referrals_staff.case": {"ref": world.case.ref}}
@@ -126,6 +129,10 @@ def test_htmx_answers_are_small(live_server, browser):
     page.goto(f"{base}/trainings/")
     with page.expect_response(lambda r: "/trainings/?" in r.url):
         page.select_option("#programme", "leap")
+    # So does the campaigns' list of shifts.
+    page.goto(f"{base}/campaigns/")
+    with page.expect_response(lambda r: "/campaigns/?" in r.url):
+        page.select_option("#role", "leafleter")
     # So does the materials filter.
     page.goto(f"{base}/materials/")
     with page.expect_response(lambda r: "/materials/?" in r.url):
@@ -152,7 +159,7 @@ def test_htmx_answers_are_small(live_server, browser):
     page.locator("#members .flash").wait_for()
     answers = [r for r in wire.requests.values() if r["htmx"]]
     context.close()
-    assert len(answers) >= 5, answers
+    assert len(answers) >= 6, answers
     print("\nHTMX answers:", [(re.sub(r"^https?://[^/]+", "", r["url"]), r["bytes"]) for r in answers])
     assert all(0 < r["bytes"] <= HTMX for r in answers), answers
 

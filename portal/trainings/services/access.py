@@ -1,11 +1,9 @@
 """Who may do what in the trainings (the Mission's side asks portal/accounts/roles.py)."""
 from __future__ import annotations
 
-from portal.accounts.models import User
 from portal.accounts.roles import Power, can
-from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.organisations.access import can_manage, is_active_member
+from portal.organisations.access import is_active_member, may_act_on, may_take_for
 from portal.trainings.models import TrainingSession
 
 # --- who may do what ---
@@ -15,29 +13,16 @@ def is_staff(user) -> bool:
     return can(user, Power.RUN_TRAININGS)
 
 
-def can_book_for(actor, person: User, org: Organisation | None) -> bool:
-    """Herself; or a leader or co-leader for an accepted member of her organisation; or staff."""
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    if is_staff(actor) or (actor.id == person.id and org is None):
-        return True
-    if org is None or not can_manage(actor, org):
-        return False
-    return is_active_member(person.id, org.id)
+def can_book_for(actor, person_id: int, org: Organisation | None) -> bool:
+    """Herself; or a leader or co-leader for an accepted member of her organisation; or staff
+    (organisations/access.may_take_for, the rule of every place)."""
+    return may_take_for(actor, person_id, org, staff=is_staff(actor))
 
 
 def can_act_on(actor, person_id: int, org_id: int | None) -> bool:
     """Her own booking or place; staff; or her organisation's leader or co-leader while she is still an
-    accepted member of it (rights through an organisation end with the membership: see org_bookings, its
-    twin for lists)."""
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    if is_staff(actor) or actor.id == person_id:
-        return True
-    if org_id is None:
-        return False
-    org = db.session.get(Organisation, org_id)
-    return org is not None and can_manage(actor, org) and is_active_member(person_id, org_id)
+    accepted member of it (organisations/access.may_act_on; org_bookings is its twin for lists)."""
+    return may_act_on(actor, person_id, org_id, staff=is_staff(actor))
 
 
 def may_attend(person_id: int, ts: TrainingSession) -> bool:

@@ -5,7 +5,11 @@ from portal.audit import record
 from portal.capacity import Places
 from portal.notifications.services import queue
 from portal.trainings.models import Booking, SessionState, TrainingSession, WaitlistEntry
-from portal.trainings.services.errors import AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone, SessionFull
+from portal.trainings.services.access import can_act_on, can_book_for
+from portal.trainings.services.errors import (
+    AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone, SessionFull, TooLateToCancel,
+)
+from portal.trainings.services.rules import check_bookable, check_clash, check_prerequisites
 from portal.trainings.services.texts import _title, _when
 
 
@@ -23,6 +27,19 @@ def _expired(entry: WaitlistEntry, ts: TrainingSession) -> None:
     queue(entry.user, "offer_expired", course=_title(ts))
 
 
+def _check(ts: TrainingSession, person, org, waiting: bool) -> None:
+    check_bookable(ts, person, org, for_waitlist=waiting)
+    check_prerequisites(ts, person)
+
+
+def _confirmed(person, ts: TrainingSession) -> None:
+    queue(person, "booking_confirmed", course=_title(ts), when=_when(ts.starts_at))
+
+
 SEATS = Places(row=TrainingSession, entry=WaitlistEntry, parent="session_id", full=SessionFull,
                still_offered=_still_offered, offered=_offered, expired=_expired, holder=Booking,
-               already=AlreadyBooked, already_waiting=AlreadyWaiting, not_full=NotFullYet, offer_gone=OfferGone)
+               already=AlreadyBooked, already_waiting=AlreadyWaiting, not_full=NotFullYet, offer_gone=OfferGone,
+               holding="booking", waiting_as="waitlist", by="booked_by_id",
+               may_take=can_book_for,
+               may_change=can_act_on, check=_check, clash=check_clash, confirmed=_confirmed,
+               late=lambda ts: ts.deadline_passed, started=TooLateToCancel)

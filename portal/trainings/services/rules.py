@@ -6,8 +6,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.agenda import busy, refuse_if_busy
 from portal.extensions import db
-from portal.trainings.models import HOLDS_SEAT, Booking, BookingState, SessionState, TrainingSession
+from portal.trainings.models import HOLDS_SEAT, Booking, BookingState, TrainingSession
 from portal.trainings.services.errors import BookingClosed, ForAnotherOrganisation, OrgCapReached, PrerequisiteMissing, TimeClash
 from portal.trainings.services.access import may_attend
 from portal.trainings.services.texts import _InLocale
@@ -41,9 +42,9 @@ def check_prerequisites(ts, person):
 
 
 def check_clash(ts, person):
-    clash = db.session.scalar(select(Booking.id).join(TrainingSession, Booking.session_id == TrainingSession.id).where(
-        Booking.user_id == person.id, Booking.state == BookingState.BOOKED, TrainingSession.id != ts.id,
-        TrainingSession.state == SessionState.SCHEDULED,
-        TrainingSession.starts_at < ts.ends_at, TrainingSession.ends_at > ts.starts_at))
-    if clash:
+    """Not over another place she holds (portal/agenda.py): a training, in the trainings' words; a campaign
+    shift, named."""
+    found = busy(person.id, ts.starts_at, ts.ends_at, session_id=ts.id)
+    if found is not None and found[0] == "training":
         raise TimeClash()
+    refuse_if_busy(person.id, ts.starts_at, ts.ends_at, session_id=ts.id)

@@ -1,0 +1,6 @@
+from flask import Blueprint
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+staff_bp = Blueprint("campaigns_staff", __name__, url_prefix="/staff/campaigns")
+
+from portal.campaigns import routes  # noqa: E402,F401

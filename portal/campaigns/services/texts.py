@@ -1,0 +1,69 @@
+"""What the campaigns' messages say: time, place and what to bring, nothing more (a phone may be read by
+an employer: no campaign, no organisation). Rendered in the recipient's language by the outbox."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from portal.audit import record
+from portal.campaigns.models import BRING, Shift
+from portal.clock import aware
+from portal.extensions import db
+from portal.notifications.services import queue, queue_to
+from portal.web import DomainError
+from portal.web.templating import format_datetime_named
+
+
+class _InLocale:
+    """A value whose text is made when the outbox renders the message, in the recipient's language."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __str__(self):
+        return self.fn()
+
+
+def when(dt: datetime):
+    return _InLocale(lambda: format_datetime_named(aware(dt), "day_time"))
+
+
+def where(shift: Shift):
+    return _InLocale(lambda: shift.place)
+
+
+def bring(shift: Shift):
+    def text():
+        things = [str(BRING[k]) for k in shift.bring_keys] + ([shift.bring_note] if shift.bring_note else [])
+        return format_list(things, locale=str(get_locale())) if things else _("nothing special")
+    return _InLocale(text)
+
+
+CHANNELS = ("sms", "email", "none")
+
+
+def tell(person, kind: str, **params) -> bool:
+    """A campaign message to a volunteer, by the channel she chose for them (SMS, e-mail, or none), else as
+    the portal reaches her. Whether one was written."""
+    choice = person.campaign_channel
+    if choice == "none":
+        return False
+    if choice == "sms" and person.phone:
+        queue_to("sms", person.phone, person.locale or "en", kind, user_id=person.id, **params)
+    elif choice == "email" and person.email:
+        queue_to("email", person.email, person.locale or "en", kind, user_id=person.id, **params)
+    else:
+        queue(person, kind, **params)
+    return True
+
+
+def choose_channel(person, channel: str | None) -> None:
+    """How she wants the campaigns' messages: SMS, e-mail, none, or (None) as the portal reaches her."""
+    if channel not in (None, *CHANNELS):
+        raise DomainError()
+    person.campaign_channel = channel
+    record(person, "campaigns.channel", person, {"channel": channel or "usual"})
+    db.session.commit()
