@@ -244,6 +244,7 @@ MATRIX = [
     Row("campaigns.campaign", "GET", {**everyone(404), "member": 200, "leader": 200, **{r: 200 for r in MISSION}},
         args=lambda w: {"campaign_id": w.private.id}),
     Row("campaigns.shift", "GET", everyone(200), args=SHIFT),
+    Row("campaigns.shift", "GET", everyone(200), args=lambda w: {"shift_id": w.full_shift.id}),
     Row("campaigns.sign_up_many", "POST", signed_in(303), data=lambda w: {"shift": str(w.shift.id)}),
     Row("campaigns.sign_up", "POST", signed_in(303), args=SHIFT),
     Row("campaigns.join_waitlist", "POST", signed_in(303), args=SHIFT),
@@ -253,6 +254,7 @@ MATRIX = [
     Row("campaigns.leave", "POST", only(303, {"member", "staff"}), args=SHIFT_ENTRY),
     Row("campaigns.accept", "POST", only(303, {"member", "staff"}), args=SHIFT_ENTRY),
     Row("campaigns.mine", "GET", signed_in(200)),
+    Row("campaigns.signup_ics", "GET", only(200, {"member", "leader", "staff"}), args=SIGNUP),
     Row("campaigns.messages", "POST", signed_in(303), data=lambda w: {"channel": "none"}),
     # On the day: the shift's lead (the member here) and staff check in, add walk-ins and write hours.
     Row("campaigns.check_in", "GET", only(200, {"member", "staff"}), args=SHIFT),
@@ -326,15 +328,17 @@ class World:
         # Campaigns: a shift where the member is signed up through her organisation, a full one where a place
         # is offered to her, and a campaign for the members of the organisations supporting it (hers).
         self.campaign = CampaignFactory(title="A full rest day")
-        self.shift = ShiftFactory(campaign=self.campaign, capacity=5, taken=1, lead_id=self.member_m.user_id)
+        # The member leads the shift (check-in), where the leader came already (her hours to write).
+        self.shift = ShiftFactory(campaign=self.campaign, capacity=5, taken=2, lead_id=self.member_m.user_id)
         self.signup = Signup(shift_id=self.shift.id, user_id=self.member_m.user_id, organisation_id=self.org.id,
                              state=PlaceState.BOOKED)
-        full_shift = ShiftFactory(campaign=self.campaign, capacity=1, taken=1,
-                                  starts_at=future(9), ends_at=future(9) + timedelta(hours=2))
-        self.shift_entry = ShiftWait(shift_id=full_shift.id, user_id=self.member_m.user_id,
+        self.came = came = Signup(shift_id=self.shift.id, user_id=self.leader.id, state=PlaceState.ATTENDED)
+        self.full_shift = ShiftFactory(campaign=self.campaign, capacity=1, taken=1,
+                                       starts_at=future(9), ends_at=future(9) + timedelta(hours=2))
+        self.shift_entry = ShiftWait(shift_id=self.full_shift.id, user_id=self.member_m.user_id,
                                      state=WaitState.OFFERED, offer_expires_at=future(1))
         self.private = CampaignFactory(public=False)
-        db.session.add_all([self.signup, self.shift_entry,
+        db.session.add_all([self.signup, came, self.shift_entry,
                             Endorsement(campaign_id=self.private.id, organisation_id=self.org.id)])
         db.session.commit()
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,

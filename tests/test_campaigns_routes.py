@@ -238,3 +238,28 @@ def test_the_lead_checks_people_in_on_a_phone_and_staff_approve_the_hours(client
     text = csv.get_data(as_text=True)
     assert volunteer.name in text and walker.name in text and "2.5" in text
     assert volunteer.name in staff_page
+
+
+def test_her_shift_in_a_calendar_file_and_in_her_feed_beside_her_trainings(client):
+    from icalendar import Calendar
+    person = UserFactory(locale="fil")
+    shift = ShiftFactory(role="marshal", place="Victoria Park")
+    ts = SessionFactory(starts_at=shift.starts_at + timedelta(days=1), ends_at=shift.ends_at + timedelta(days=1))
+    signup = services.sign_up(person, shift, person)
+    trainings.book(person, ts, person)
+    sign_in(client, person)
+    response = client.get(f"/campaigns/signups/{signup.id}/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    (event,) = Calendar.from_ical(response.data).events
+    assert event["LOCATION"] == "Victoria Park" and "Marshal" in str(event["SUMMARY"])
+    text = response.get_data(as_text=True)
+    assert shift.campaign.title not in text and person.name not in text  # an employer may read the phone
+    post(client, "/trainings/calendar", page="/trainings/mine")
+    from portal.accounts.models import CalendarFeed
+    token = db.session.get(CalendarFeed, person.id).token
+    events = Calendar.from_ical(client.get(f"/trainings/calendar/{token}.ics").data).events
+    assert [str(e["LOCATION"]) for e in events] == ["Victoria Park", ts.venue]  # in order of time
+    other = client.application.test_client()
+    sign_in(other, UserFactory())
+    assert other.get(f"/campaigns/signups/{signup.id}/calendar.ics").status_code == 403

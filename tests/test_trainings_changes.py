@@ -223,7 +223,7 @@ def test_calendar_feed_lists_her_trainings_and_stops_when_renewed(client):
 def test_a_changed_session_gets_a_higher_calendar_sequence(app):
     ts, person = SessionFactory(), UserFactory()
     booking = services.book(person, ts, person)
-    from portal.trainings.calendar import booking_ics
+    from portal.calendar import booking_ics
     with app.test_request_context():
         before = Calendar.from_ical(booking_ics(booking, "en")).events[0]
         edit(StaffFactory(), ts, venue="A new hall")

@@ -1,13 +1,14 @@
 """Campaign pages: open shifts Sundays first, a campaign, a shift with her place in it, signing up (one or
 several shifts, or members), giving back, the waiting list, her shifts; staff make and change campaigns
 and shifts."""
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal import calendar
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.campaigns import bp, queries, services, staff_bp
@@ -22,8 +23,8 @@ from portal.organisations.models import Organisation
 from portal.organisations.services import active_members, members_to_act_for, memberships_for
 from portal.trainings.forms import WalkInForm
 from portal.web import (
-    act, attempt, block_or_redirect, filters_from, get_or_404, id_from, is_safe_next, paginate, redirect_to, render,
-    render_form, require,
+    act, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, is_safe_next, paginate,
+    redirect_to, render, render_form, require,
 )
 from portal.web.forms import EmptyForm
 from portal.web.templating import format_datetime_named
@@ -443,8 +444,12 @@ def all_hours():
 
 @staff_bp.get("/hours.csv")
 def hours_csv():
-    response = make_response(queries.hours_csv())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="volunteer-hours.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(queries.hours_csv(), "text/csv; charset=utf-8", "volunteer-hours.csv")
+
+
+@bp.get("/signups/<int:signup_id>/calendar.ics")
+@login_required
+def signup_ics(signup_id):
+    signup = get_or_404(Signup, signup_id)
+    require(services.can_act_on(current_user, signup.user_id, signup.organisation_id))
+    return attachment(calendar.signup_ics(signup, str(get_locale())), calendar.ICS, f"shift-{signup.shift_id}.ics")

@@ -1,14 +1,14 @@
 """The directory over HTTP: the public listing and a service's page, the exports, and the staff's pages."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.directory import bp, forms, services, staff_bp
 from portal.directory.models import Service
 from portal.web import (
-    act, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require,
+    act, attachment, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require,
 )
 from portal.web.forms import EmptyForm
 
@@ -29,26 +29,19 @@ def show(service_id):
     return render("directory/show.html", s=service)
 
 
-def _download(body: str, mimetype: str, filename: str):
-    response = make_response(body)
-    response.mimetype = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.get("/export.json")
 @login_required
 def export_json():
     """Every service, published or not, in the HSDS shape: staff only (it holds what is not shown)."""
     require(services.can_manage(current_user))
-    return _download(services.export_json(), "application/json", "directory.json")
+    return attachment(services.export_json(), "application/json", "directory.json")
 
 
 @bp.get("/export.csv")
 @login_required
 def export_csv():
     require(services.can_manage(current_user))
-    return _download(services.export_csv(), "text/csv", "directory.csv")
+    return attachment(services.export_csv(), "text/csv; charset=utf-8", "directory.csv")
 
 
 # --- staff ---

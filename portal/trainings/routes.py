@@ -1,4 +1,4 @@
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,7 +11,8 @@ from portal.extensions import db
 from portal.organisations.models import Organisation, OrgState
 from portal.organisations.access import can_manage
 from portal.organisations.services import active_members, members_to_act_for, memberships_for
-from portal.trainings import bp, calendar, queries, services, staff_bp
+from portal import calendar
+from portal.trainings import bp, queries, services, staff_bp
 from portal.trainings.forms import (
     AcceptOutreachForm, BookMembersForm, CatalogueFilterForm, CourseForm, DeclineOutreachForm, OutreachForm,
     SessionEditForm, SessionForm, WalkInForm,
@@ -21,7 +22,7 @@ from portal.trainings.models import (
     Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import (
-    act, attempt, block_or_redirect, filters_from, get_or_404, id_from, paginate, redirect_to, render, render_form, require,
+    act, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, paginate, redirect_to, render, render_form, require,
 )
 from portal.web.forms import EmptyForm
 
@@ -167,20 +168,13 @@ def mine():
 
 # --- calendar ---
 
-def _ics(body: bytes, filename: str):
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/bookings/<int:booking_id>/calendar.ics")
 @login_required
 def booking_ics(booking_id):
     booking = get_or_404(Booking, booking_id)
     require(services.can_act_on(current_user, booking.user_id, booking.organisation_id))
-    return _ics(calendar.booking_ics(booking, str(get_locale())), f"training-{booking.session_id}.ics")
+    return attachment(calendar.booking_ics(booking, str(get_locale())), calendar.ICS,
+                      f"training-{booking.session_id}.ics")
 
 
 @bp.post("/calendar")
@@ -209,7 +203,7 @@ def feed(token):
     owner = accounts.feed_owner(token)
     if owner is None:
         abort(404)
-    return _ics(calendar.feed_ics(owner, owner.locale or "en"), "trainings.ics")
+    return attachment(calendar.feed_ics(owner, owner.locale or "en"), calendar.ICS, "trainings.ics")
 
 
 # --- outreach: a training at the organisation's Sunday spot ---

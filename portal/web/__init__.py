@@ -168,6 +168,17 @@ def is_safe_next(target: str | None) -> bool:
 _UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f-\x9f\\\u2028\u2029]")
 
 
+def attachment(body, content_type: str, filename: str, private: bool = True):
+    """A file to download (a calendar, an export), never shown as a page; `private`: never kept by a browser
+    or a cache on the way (it is hers, or staff's)."""
+    response = make_response(body)
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def redirect_to(url: str, status: int = 303):
     """After a POST: a redirect, or HX-Redirect for HTMX so the browser navigates."""
     if request.htmx:

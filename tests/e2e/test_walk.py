@@ -22,7 +22,8 @@ from tests.test_access import MATRIX, SWEPT, World
 
 # Answers that are files, not pages: downloads and calendars (checked in the route tests).
 NOT_PAGES = {"static", "main.healthz", "materials.download", "trainings.booking_ics", "trainings.feed",
-             "directory.export_json", "directory.export_csv", "campaigns_staff.hours_csv"}
+             "directory.export_json", "directory.export_csv", "campaigns_staff.hours_csv",
+             "campaigns.signup_ics"}
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
