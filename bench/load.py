@@ -56,7 +56,7 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 SEARCH_TERMS = ["samahan", "pekerja", "sisters", "union", "ponorogo", "women"]
 PAGES = {
     "anon": ["/", "/auth/login", "/organisations/register", "/healthz", "/trainings/", "/directory/",
-             "/directory/?kind=shelter&language=id"],
+             "/directory/?kind=shelter&language=id", "/campaigns/", "/campaigns/?role=marshal&language=id"],
     "leader": ["/", "/organisations/", "/organisations/{org}"],
     "staff": ["/staff/", "/staff/organisations", "/staff/organisations?state=approved&q={q}"],
     # Referrals (seed_large's 20,000): the queue of open cases, of closed ones, and a case (its read audited).

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.overbook                       # SQLite instance/bench.db (seed it first)
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.overbook
     .venv/bin/python -m bench.overbook --people 200 --capacity 5
+    .venv/bin/python -m bench.overbook --shift --capacity 8  # 500 sign-ups for one campaign shift of 8
 
 It starts gunicorn exactly as bench/load.py does (2 sync workers, PORTAL_ENV=development, the rate-limit
 counters in Redis database 14), then:
@@ -90,6 +91,79 @@ def make_session(url: str, capacity: int, people: int, seed: int) -> tuple[int, 
     return ids[0], ids[1], chosen
 
 
+def make_shift(url: str, capacity: int, people: int, seed: int) -> tuple[int, int, list[str]]:
+    """(shift id, campaign id, the people's phone numbers): a public campaign with one shift of `capacity`
+    places, on a Tuesday about a year ahead at 07:00 in Hong Kong (seeded shifts start at 9, 11, 14 or 16)."""
+    from sqlalchemy import select
+
+    from portal import create_app
+    from portal.accounts.models import User
+    from portal.campaigns import services
+    from portal.extensions import db
+
+    app = create_app(bench_config(url))
+    with app.app_context():
+        staff = db.session.scalar(select(User).where(User.email == STAFF_EMAIL.format(n=1)))
+        if staff is None:
+            sys.exit("No bench staff account: run bench/seed_large.py first.")
+        day = datetime.now(HK).date() + timedelta(days=365)
+        day += timedelta(days=(1 - day.weekday()) % 7)
+        starts = datetime(day.year, day.month, day.day, 7, tzinfo=HK).astimezone(timezone.utc)
+        campaign = services.create_campaign(staff, {"en": (TITLE, "Made and deleted by bench/overbook.py.")},
+                                            day, day, public=True)
+        shift = services.create_shift(staff, campaign, activity="leafleting", role="leafleter", language="en",
+                                      place="Chater Road, Central", starts_at=starts,
+                                      ends_at=starts + timedelta(hours=2), capacity=capacity)
+        phones = list(db.session.scalars(select(User.phone).where(
+            User.role.is_(None), User.is_enabled.is_(True), User.phone.is_not(None), User.locale == "en")
+            .order_by(User.id)))
+        if len(phones) < people:
+            sys.exit(f"The database has {len(phones)} people who can sign in; --people is {people}.")
+        chosen = random.Random(seed).sample(phones, people)
+        ids = shift.id, campaign.id
+        db.session.remove()
+        db.engine.dispose()
+    return ids[0], ids[1], chosen
+
+
+def count_shift(url: str, shift_id: int) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from portal import create_app
+    from portal.campaigns.models import Shift, ShiftWait, Signup
+    from portal.capacity import HOLDS_PLACE
+    from portal.extensions import db
+
+    app = create_app(bench_config(url))
+    with app.app_context():
+        shift = db.session.get(Shift, shift_id)
+        out = {"capacity": shift.capacity, "taken": shift.taken,
+               "holding a seat": db.session.scalar(select(func.count()).select_from(Signup).where(
+                   Signup.shift_id == shift_id, Signup.state.in_(HOLDS_PLACE))),
+               "waiting list": db.session.scalar(select(func.count()).select_from(ShiftWait).where(
+                   ShiftWait.shift_id == shift_id))}
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def delete_shift(url: str, shift_id: int, campaign_id: int) -> None:
+    from sqlalchemy import delete
+
+    from portal import create_app
+    from portal.campaigns.models import Campaign, Shift, ShiftWait, Signup
+    from portal.extensions import db
+
+    app = create_app(bench_config(url))
+    with app.app_context():
+        for model, column in ((ShiftWait, ShiftWait.shift_id), (Signup, Signup.shift_id), (Shift, Shift.id)):
+            db.session.execute(delete(model).where(column == shift_id))
+        db.session.delete(db.session.get(Campaign, campaign_id))  # with its texts
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def count_in_database(url: str, session_id: int) -> dict[str, int]:
     from sqlalchemy import func, select
 
@@ -133,6 +207,16 @@ def delete_session(url: str, session_id: int, course_id: int) -> None:
 
 # --- over HTTP ---
 
+# What is booked: a training's session (the default) or, with --shift, a campaign shift (issue 14).
+PATHS = {"session": ("/trainings/{id}", "/trainings/{id}/book"),
+         "shift": ("/campaigns/shifts/{id}", "/campaigns/shifts/{id}/sign-up")}
+MODE = "session"
+
+
+def _page(row_id: int) -> str:
+    return PATHS[MODE][0].format(id=row_id)
+
+
 def _form(client: Client, path: str) -> str:
     status, headers, data = client.request("GET", path)
     match = CSRF_RE.search(client.text(headers, data)) if status == 200 else None
@@ -157,7 +241,7 @@ def prepare(port: int, phones: list[str], session_id: int, threads: int) -> tupl
             client = Client(port, number)
             try:
                 client.sign_in(phone, BENCH_PASSWORD)
-                token = _form(client, f"/trainings/{session_id}")
+                token = _form(client, _page(session_id))
             except Exception as e:  # reported, and that person does not take part
                 with lock:
                     failures.append(f"{phone}: {e}")
@@ -179,7 +263,7 @@ def storm(people: list[tuple[Client, str]], session_id: int) -> tuple[list[tuple
     barrier = threading.Barrier(len(people) + 1)
     results: list[tuple[Client, int, float]] = []
     lock = threading.Lock()
-    path = f"/trainings/{session_id}/book"
+    path = PATHS[MODE][1].format(id=session_id)
 
     def fire(client: Client, token: str):
         body = urllib.parse.urlencode({"csrf_token": token}).encode()
@@ -205,7 +289,7 @@ def storm(people: list[tuple[Client, str]], session_id: int) -> tuple[list[tuple
 
 def outcome(client: Client, session_id: int) -> str:
     """What the page said after the POST's redirect: the flash message, classified."""
-    status, headers, data = client.request("GET", f"/trainings/{session_id}")
+    status, headers, data = client.request("GET", _page(session_id))
     if status != 200:
         return f"page answered {status}"
     messages = [(kind, html.unescape(re.sub(r"<[^>]+>", "", text)).strip())
@@ -227,7 +311,13 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--seed", type=int, default=1, help="which people are picked")
     parser.add_argument("--keep", action="store_true", help="keep the session and course it made")
+    parser.add_argument("--shift", action="store_true",
+                        help="sign up for one campaign shift instead of booking a training session")
     args = parser.parse_args(argv)
+    global MODE
+    MODE = "shift" if args.shift else "session"
+    make, count, remove = ((make_shift, count_shift, delete_shift) if args.shift
+                           else (make_session, count_in_database, delete_session))
     if not 1 <= args.capacity <= args.people <= 2000:
         parser.error("keep 1 <= --capacity <= --people <= 2000")
 
@@ -235,9 +325,10 @@ def main(argv=None) -> int:
     refuse_protected(url)
     from sqlalchemy.engine import make_url
     print(f"# Overbooking benchmark on {make_url(url).render_as_string(hide_password=True)}\n\n{machine()}.\n"
-          f"gunicorn -w {args.workers} (sync workers); {args.people} people, {args.capacity} seats.\n", flush=True)
+          f"gunicorn -w {args.workers} (sync workers); {args.people} people, {args.capacity} "
+          f"{'places in one campaign shift' if args.shift else 'seats'}.\n", flush=True)
 
-    session_id, course_id, phones = make_session(url, args.capacity, args.people, args.seed)
+    session_id, course_id, phones = make(url, args.capacity, args.people, args.seed)
     logdir = Path(tempfile.mkdtemp(prefix="portal-overbook-"))
     port = free_port(args.port)
     proc = start_gunicorn(url, port, args.workers, logdir)
@@ -264,9 +355,9 @@ def main(argv=None) -> int:
         stop_gunicorn(proc)
         signal.signal(signal.SIGTERM, previous)
 
-    db = count_in_database(url, session_id)
+    db = count(url, session_id)
     if not args.keep:
-        delete_session(url, session_id, course_id)
+        remove(url, session_id, course_id)
     times = sorted(s for _, status, s in results if status)
     booked = outcomes.get("booked", 0)
     errors = {k: n for k, n in outcomes.items() if k.startswith("error") or k in ("no message",)

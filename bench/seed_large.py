@@ -612,9 +612,60 @@ def seed_directory(s: Seed) -> None:
     s.insert(Service, rows)
 
 
+CAMPAIGN_TITLES = [("A full rest day", "Buong araw ng pahinga", "Hari libur penuh"),
+                   ("Minimum allowable wage", "Pinakamababang sahod", "Upah minimum"),
+                   ("No illegal agency fees", "Walang ilegal na bayad sa ahensya", "Tolak biaya agen ilegal"),
+                   ("End the two-week rule", "Wakasan ang two-week rule", "Hapus aturan dua minggu"),
+                   ("International Migrants Day", "Pandaigdigang Araw ng mga Migrante", "Hari Migran Internasional")]
+SHIFT_ROLES_ = ["volunteer", "marshal", "leafleter", "interpreter", "first_aider", "hotline"]
+
+
+def seed_campaigns(s: Seed) -> None:
+    """2,000 campaigns (a tenth for the members of supporting organisations), 20,000 shifts (mostly Sundays, half
+    a year back to a year ahead) and 100,000 sign-ups, each shift's count of places taken equal to its sign-ups."""
+    from portal.campaigns.models import Campaign, CampaignText, Endorsement, Shift, Signup
+    hk = timezone(timedelta(hours=8))
+    today = s.now.astimezone(hk).date()
+    campaigns, texts = [], []
+    for cid in s.new_ids("campaigns", 2_000):
+        start = today + timedelta(days=s.rng.randint(-200, 300))
+        campaigns.append(dict(id=cid, code=f"b{cid:07d}x", public=s.rng.random() < 0.9, starts_on=start,
+                              ends_on=start + timedelta(days=s.rng.randint(1, 90)), state="open", created_at=s.now))
+        for locale, title in zip(("en", "fil", "id"), CAMPAIGN_TITLES[cid % len(CAMPAIGN_TITLES)]):
+            texts.append(dict(campaign_id=cid, locale=locale, title=f"{title} {cid}", description=""))
+    s.insert(Campaign, campaigns)
+    s.insert(CampaignText, texts)
+    orgs = [o["id"] for o in s.rows["organisations"]]
+    s.insert(Endorsement, [dict(campaign_id=c["id"], organisation_id=org, show_name=s.rng.random() < 0.5,
+                                committed=s.rng.randint(0, 30), created_at=s.now)
+                           for c in campaigns for org in s.rng.sample(orgs, 3)])
+    people = [p["id"] for p in s.rows["people"]]
+    shifts, signups = [], []
+    for shift_id in s.new_ids("shifts", 20_000):
+        day = today + timedelta(days=s.rng.randint(-180, 365))
+        if s.rng.random() < 0.8:
+            day += timedelta(days=(6 - day.weekday()) % 7)
+        start = datetime(day.year, day.month, day.day, s.rng.choice([9, 11, 14, 16]), tzinfo=hk).astimezone(timezone.utc)
+        capacity = s.rng.randint(5, 8)
+        n = min(capacity, s.rng.randint(3, 7))
+        shifts.append(dict(id=shift_id, campaign_id=s.rng.choice(campaigns)["id"], activity="leafleting",
+                           role=s.rng.choice(SHIFT_ROLES_), language=s.rng.choice(["fil", "id", "en"]),
+                           place="Chater Road, Central", map_url="", starts_at=start, ends_at=start + timedelta(hours=2),
+                           capacity=capacity, taken=n, bring="water", bring_note="", state="scheduled", version=0,
+                           created_at=s.now))
+        for user_id in s.rng.sample(people, n):
+            signups.append(dict(shift_id=shift_id, user_id=user_id, state="booked", created_at=s.now,
+                                changed_at=s.now))
+    s.insert(Shift, shifts)
+    for row, signup_id in zip(signups, s.new_ids("shift_signups", len(signups))):
+        row["id"] = signup_id
+    s.insert(Signup, signups)
+
+
 # Run in this order, in one transaction. Later features append theirs (see the module's docstring).
 SEED_STEPS: list[Callable[[Seed], None]] = [seed_staff, seed_people, seed_organisations, seed_memberships,
-                                            seed_audit, seed_trainings, seed_referrals, seed_directory]
+                                            seed_audit, seed_trainings, seed_referrals, seed_directory,
+                                            seed_campaigns]
 
 
 # --- running it ---

@@ -44,6 +44,7 @@ def create_app(config=None) -> Flask:
 
     from portal.accounts import bp as accounts_bp
     from portal.campaigns import bp as campaigns_bp
+    from portal.campaigns import share_bp
     from portal.campaigns import staff_bp as campaigns_staff_bp
     from portal.directory import bp as directory_bp
     from portal.directory import staff_bp as directory_staff_bp
@@ -59,7 +60,7 @@ def create_app(config=None) -> Flask:
     from portal.web.routes import bp as main_bp
     for bp in (main_bp, accounts_bp, organisations_bp, staff_bp, trainings_bp, trainings_staff_bp, materials_bp,
                materials_staff_bp, referrals_bp, referrals_staff_bp, check_bp, directory_bp, directory_staff_bp,
-               campaigns_bp, campaigns_staff_bp):
+               campaigns_bp, campaigns_staff_bp, share_bp):
         app.register_blueprint(bp)
 
     from portal import cli

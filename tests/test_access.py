@@ -241,8 +241,15 @@ MATRIX = [
     # Campaigns: public ones for everyone; one for the members of the organisations that support it.
     Row("campaigns.index", "GET", everyone(200)),
     Row("campaigns.campaign", "GET", everyone(200), args=CAMPAIGN),
-    Row("campaigns.campaign", "GET", {**everyone(404), "member": 200, "leader": 200, **{r: 200 for r in MISSION}},
-        args=lambda w: {"campaign_id": w.private.id}),
+    # ... seen by leaders of approved organisations too, who choose to support it.
+    Row("campaigns.campaign", "GET", {**everyone(404), "member": 200, "leader": 200, "other_leader": 200,
+                                      **{r: 200 for r in MISSION}}, args=lambda w: {"campaign_id": w.private.id}),
+    Row("share.short", "GET", everyone(200), args=lambda w: {"code": w.campaign.code}),
+    Row("campaigns.endorse", "POST", only(303, {"leader"}), args=CAMPAIGN,
+        data=lambda w: {"organisation_id": str(w.org.id), "committed": "5"}),
+    Row("campaigns.withdraw_endorsement", "POST", only(303, {"leader", "staff"}),
+        args=lambda w: {"endorsement_id": w.endorsement.id}),
+    Row("campaigns.media", "POST", only(303, {"member", "leader"}), args=CAMPAIGN),
     Row("campaigns.shift", "GET", everyone(200), args=SHIFT),
     Row("campaigns.shift", "GET", everyone(200), args=lambda w: {"shift_id": w.full_shift.id}),
     Row("campaigns.sign_up_many", "POST", signed_in(303), data=lambda w: {"shift": str(w.shift.id)}),
@@ -338,8 +345,8 @@ class World:
         self.shift_entry = ShiftWait(shift_id=self.full_shift.id, user_id=self.member_m.user_id,
                                      state=WaitState.OFFERED, offer_expires_at=future(1))
         self.private = CampaignFactory(public=False)
-        db.session.add_all([self.signup, came, self.shift_entry,
-                            Endorsement(campaign_id=self.private.id, organisation_id=self.org.id)])
+        self.endorsement = Endorsement(campaign_id=self.private.id, organisation_id=self.org.id)
+        db.session.add_all([self.signup, came, self.shift_entry, self.endorsement])
         db.session.commit()
         self.users = {"member": self.member_m.user, "other_leader": self.other_org.created_by,
                       "leader": self.leader, "staff": self.staff, "caseworker": self.caseworker,

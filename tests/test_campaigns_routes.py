@@ -6,7 +6,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from portal.campaigns import services
-from portal.campaigns.models import Campaign, Endorsement, Shift, ShiftWait, Signup
+from portal.campaigns.models import Campaign, Endorsement, MediaConsent, Shift, ShiftWait, Signup
 from portal.capacity import PlaceState, WaitState
 from portal.catalogue import next_sundays
 from portal.clock import aware, utcnow
@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.trainings import services as trainings
 from tests.factories import (
     CampaignFactory, MembershipFactory, OrganisationFactory, SessionFactory, ShiftFactory, StaffFactory, UserFactory,
+    future,
 )
 from tests.helpers import post, sign_in
 
@@ -263,3 +264,76 @@ def test_her_shift_in_a_calendar_file_and_in_her_feed_beside_her_trainings(clien
     other = client.application.test_client()
     sign_in(other, UserFactory())
     assert other.get(f"/campaigns/signups/{signup.id}/calendar.ics").status_code == 403
+
+
+def test_public_pages_never_show_a_real_name_without_her_consent(client):
+    """Every public campaign page, as anyone and as another volunteer, searched for every volunteer's real
+    name: only she who allowed it is named; a chosen name shows instead of hers; the rest are counted."""
+    campaign = CampaignFactory()
+    shifts = [ShiftFactory(campaign=campaign), ShiftFactory(campaign=campaign, starts_at=future(14),
+                                                             ends_at=future(14) + timedelta(hours=2))]
+    org = OrganisationFactory()
+    hidden = [UserFactory(name="Maricel Hidden"), UserFactory(name="Sri Hidden")]
+    named, pseudo = UserFactory(name="Rowena Named"), UserFactory(name="Lorna Pseudo")
+    member = MembershipFactory(organisation=org, user=UserFactory(name="Wati Member")).user
+    for i, person in enumerate([*hidden, named, pseudo]):
+        services.sign_up(person, shifts[i % 2], person)
+    services.sign_up(org.created_by, shifts[0], member, org)  # by her leader
+    services.set_media_consent(named, campaign, photos=True, named=True, pseudonym="")
+    services.set_media_consent(pseudo, campaign, photos=False, named=False, pseudonym="Bituin")
+    services.set_media_consent(hidden[1], campaign, photos=True, named=False, pseudonym="")
+    secret = [p.name for p in (*hidden, pseudo, member)]
+    pages = ["/campaigns/", f"/campaigns/{campaign.id}", f"/c/{campaign.code}",
+             *(f"/campaigns/shifts/{s.id}" for s in shifts)]
+    other = client.application.test_client()
+    sign_in(other, UserFactory())
+    for reader in (client, other):
+        for url in pages:
+            response = reader.get(url)
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200, url
+            leaked = [n for n in secret if n in html]
+            assert not leaked, (url, leaked)
+    page = client.get(f"/c/{campaign.code}").get_data(as_text=True)
+    assert "5 volunteers are coming" in page and "Rowena Named" in page and "Bituin" in page
+    assert f'<meta property="og:title" content="{campaign.title}">' in page
+    head = page.split("</head>")[0]
+    assert all(src.startswith("/static/") for src in re.findall(r'<script src="([^"]+)"', head))  # ours only
+
+
+def test_a_leader_endorses_a_campaign_and_its_members_see_it(client):
+    org = OrganisationFactory()
+    member = MembershipFactory(organisation=org).user
+    private = CampaignFactory(public=False, title="Members only campaign")
+    assert client.get(f"/c/{private.code}").status_code == 404  # no short link: not public
+    sign_in(client, org.created_by)
+    assert "Members only campaign" in client.get(f"/campaigns/{private.id}").get_data(as_text=True)
+    post(client, f"/campaigns/{private.id}/endorse", {"organisation_id": str(org.id), "show_name": "y",
+                                                       "committed": "12"}, page=f"/campaigns/{private.id}")
+    e = db.session.scalars(select(Endorsement)).one()
+    assert e.show_name and e.committed == 12
+    member_client = client.application.test_client()
+    sign_in(member_client, member)
+    page = member_client.get(f"/campaigns/{private.id}").get_data(as_text=True)
+    assert org.name in page
+    bad = post(client, f"/campaigns/{private.id}/endorse", {"organisation_id": str(org.id), "committed": "-3"},
+               follow_redirects=True)
+    assert db.session.get(Endorsement, e.id).committed == 12 and "from 0 to 10000" in bad.get_data(as_text=True)
+    post(client, f"/campaigns/endorsements/{e.id}/withdraw")
+    assert member_client.get(f"/campaigns/{private.id}").status_code == 404
+    stranger = member_client  # a member is not her organisation's leader
+    assert post(stranger, f"/campaigns/{private.id}/endorse", {"organisation_id": str(org.id)}).status_code == 404
+
+
+def test_she_chooses_what_may_be_shown_and_a_pseudonym_is_not_her_own_name(client):
+    person = UserFactory(name="Cecilia Ramos")
+    shift = ShiftFactory()
+    services.sign_up(person, shift, person)
+    sign_in(client, person)
+    page = client.get(f"/campaigns/{shift.campaign_id}").get_data(as_text=True)
+    assert "Photos and your name" in page
+    refused = post(client, f"/campaigns/{shift.campaign_id}/media", {"pseudonym": "cecilia  ramos"})
+    assert refused.status_code == 422 and count(MediaConsent) == 0
+    post(client, f"/campaigns/{shift.campaign_id}/media", {"photos": "y", "pseudonym": "Tala"})
+    consent = db.session.scalars(select(MediaConsent)).one()
+    assert consent.photos and not consent.named and consent.pseudonym == "Tala"

@@ -436,6 +436,8 @@ def test_the_sweep_finds_the_forms_of_the_portal(sweep_app):
                      url_for("campaigns.accept", entry_id=world.shift_entry.id),
                      url_for("campaigns.leave", entry_id=world.shift_entry.id),
                      url_for("campaigns.join_waitlist", shift_id=world.full_shift.id), url_for("campaigns.messages"),
+                     url_for("campaigns.endorse", campaign_id=world.campaign.id),
+                     url_for("campaigns.media", campaign_id=world.campaign.id),
                      url_for("campaigns_staff.new_campaign"),
                      url_for("campaigns_staff.edit_campaign", campaign_id=world.campaign.id),
                      url_for("campaigns_staff.cancel_campaign", campaign_id=world.campaign.id),

@@ -154,3 +154,44 @@ def test_the_directory(app, client, count_queries):
     many = [measure(client, url, count_queries) for url in ("/directory/", "/directory/?kind=shelter&language=id")]
     assert many[0][1].count('class="card"') == 25  # a page
     assert [n for n, _ in many] == few
+
+
+def test_the_campaigns_list_and_a_campaign(app, client, count_queries):
+    """/campaigns/, filtered or not, a campaign's page and her shifts, with 4 shifts and with 60 (signed up,
+    waiting, with names to show), as anyone and as a volunteer."""
+    from datetime import timedelta
+
+    from portal.campaigns import services
+    from tests.factories import CampaignFactory, ShiftFactory, future
+
+    from types import SimpleNamespace
+
+    from portal.campaigns.models import Campaign
+    cid = CampaignFactory().id
+    volunteer = SimpleNamespace(email=None, phone=UserFactory().phone)
+
+    def add(n, start):
+        campaign = db.session.get(Campaign, cid)
+        for i in range(start, start + n):
+            shift = ShiftFactory(campaign=campaign, starts_at=future(2 + i % 40, hour=9 + i % 8),
+                                 ends_at=future(2 + i % 40, hour=9 + i % 8) + timedelta(minutes=30),
+                                 role="marshal" if i % 2 else "leafleter", language="id" if i % 3 else "fil")
+            person = UserFactory()
+            services.sign_up(person, shift, person)
+            services.set_media_consent(person, campaign, photos=False, named=bool(i % 2), pseudonym="")
+        db.session.commit()
+
+    urls = ("/campaigns/", "/campaigns/?role=marshal&language=id", f"/campaigns/{cid}")
+    add(4, 0)
+    few = [measure(client, url, count_queries)[0] for url in urls]
+    sign_in(client, volunteer)
+    few_signed = [measure(client, url, count_queries)[0] for url in (*urls, "/campaigns/mine")]
+    client.post("/auth/logout", data={})
+    add(56, 4)
+    anonymous = client.application.test_client()
+    many = [measure(anonymous, url, count_queries) for url in urls]
+    assert many[0][1].count('class="card"') == 20  # a page
+    assert [n for n, _ in many] == few
+    signed = client.application.test_client()
+    sign_in(signed, volunteer)
+    assert [measure(signed, url, count_queries)[0] for url in (*urls, "/campaigns/mine")] == few_signed

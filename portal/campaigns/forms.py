@@ -120,3 +120,16 @@ class HoursForm(Form):
     @property
     def minutes(self) -> int:
         return int(round(float(self.hours.data) * 60))
+
+
+class EndorseForm(Form):
+    show_name = BooleanField(_l("Show our organisation's name on the campaign's public page"))
+    committed = IntegerField(_l("How many members we commit (optional)"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=10000, message=_l("Write a number from 0 to 10000."))])
+
+
+class MediaForm(Form):
+    photos = BooleanField(_l("I may appear in photos of the campaign"))
+    named = BooleanField(_l("My name may be shown on the campaign's public page"))
+    pseudonym = StringField(_l("Or a name to show instead of mine (optional)"),
+                            validators=[Optional(), Length(max=40, message=MAX_TEXT)])

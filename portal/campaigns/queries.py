@@ -10,9 +10,10 @@ from sqlalchemy.orm import lazyload, selectinload
 from portal import capacity
 from portal.accounts.models import User
 from portal.campaigns.models import (
-    Campaign, CampaignState, CampaignText, Endorsement, Shift, ShiftState, ShiftWait, Signup, best_text,
+    Campaign, CampaignState, CampaignText, Endorsement, MediaConsent, Shift, ShiftState, ShiftWait, Signup,
+    best_text,
 )
-from portal.campaigns.services.access import is_staff
+from portal.campaigns.services.access import is_staff, leads_an_organisation
 from portal.capacity import HOLDS_PLACE, PlaceState, WaitState
 from portal.catalogue import on_day, sundays_first
 from portal.clock import aware, utcnow
@@ -25,11 +26,13 @@ from portal.spreadsheet import csv_text
 
 def visible_campaigns(user):
     """Open campaigns this person may see: public ones; others, to members of the organisations endorsing
-    them, and staff (the SQL twin of services.can_see_campaign)."""
+    them, leaders of approved organisations and staff (the SQL twin of services.can_see_campaign)."""
     query = select(Campaign).where(Campaign.state == CampaignState.OPEN)
     if is_staff(user):
         return query
     if getattr(user, "is_authenticated", False):
+        if leads_an_organisation(user):
+            return query
         mine = select(Membership.organisation_id).where(Membership.user_id == user.id,
                                                         Membership.state == MemberState.ACTIVE)
         endorsed = select(Endorsement.campaign_id).where(Endorsement.organisation_id.in_(mine))
@@ -194,3 +197,35 @@ def led_shifts(user_id: int) -> list[Shift]:
     return db.session.scalars(select(Shift).where(Shift.lead_id == user_id, Shift.state == ShiftState.SCHEDULED,
                                                   Shift.starts_at > utcnow() - timedelta(days=1))
                               .order_by(Shift.starts_at).limit(20)).all()
+
+
+def coming(campaign_id: int) -> tuple[int, list[str]]:
+    """Who is coming, as the public pages may show it: how many volunteers hold a place in a shift to come,
+    and the names they let be shown (her own where she allowed it, else the name she chose; the others are
+    only counted). An employer may read these pages: a real name never shows without her consent."""
+    people = select(Signup.user_id).join(Shift, Shift.id == Signup.shift_id).where(
+        Shift.campaign_id == campaign_id, Shift.state == ShiftState.SCHEDULED, Shift.starts_at > utcnow(),
+        Signup.state == PlaceState.BOOKED).distinct()
+    total = db.session.scalar(select(func.count()).select_from(people.subquery()))
+    shown = db.session.execute(select(User.name, MediaConsent.named, MediaConsent.pseudonym)
+                               .join(MediaConsent, MediaConsent.user_id == User.id)
+                               .where(MediaConsent.campaign_id == campaign_id, User.id.in_(people),
+                                      MediaConsent.named.is_(True) | (MediaConsent.pseudonym != ""))
+                               .order_by(MediaConsent.id).limit(100)).all()
+    return int(total or 0), [name if named else pseudonym for name, named, pseudonym in shown]
+
+
+def media_consents(campaign_id: int, user_ids: list[int]) -> dict[int, MediaConsent]:
+    if not user_ids:
+        return {}
+    return {c.user_id: c for c in db.session.scalars(select(MediaConsent).where(
+        MediaConsent.campaign_id == campaign_id, MediaConsent.user_id.in_(user_ids)))}
+
+
+def holds_in_campaign(user, campaign_id: int) -> bool:
+    """She holds (or held) a place in one of the campaign's shifts: she may say what may be shown of her."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(Signup.id).join(Shift, Shift.id == Signup.shift_id).where(
+        Shift.campaign_id == campaign_id, Signup.user_id == user.id, Signup.state.in_(HOLDS_PLACE)).limit(1)) \
+        is not None

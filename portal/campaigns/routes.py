@@ -11,9 +11,11 @@ from sqlalchemy import select
 from portal import calendar
 from portal.accounts import services as accounts
 from portal.accounts.models import User
-from portal.campaigns import bp, queries, services, staff_bp
-from portal.campaigns.forms import CampaignForm, ChannelForm, HoursForm, ShiftFilterForm, ShiftForm
-from portal.campaigns.models import Campaign, Shift, ShiftWait, Signup
+from portal.campaigns import bp, queries, services, share_bp, staff_bp
+from portal.campaigns.forms import (
+    CampaignForm, ChannelForm, EndorseForm, HoursForm, MediaForm, ShiftFilterForm, ShiftForm,
+)
+from portal.campaigns.models import Campaign, Endorsement, Shift, ShiftWait, Signup
 from portal.capacity import WaitState
 from portal.catalogue import grouped
 from portal.extensions import db
@@ -64,12 +66,79 @@ def _shift_or_404(shift_id) -> Shift:
 
 @bp.get("/<int:campaign_id>")
 def campaign(campaign_id):
-    campaign = _campaign_or_404(campaign_id)
+    return _campaign_page(_campaign_or_404(campaign_id))
+
+
+def _campaign_page(campaign, status=200, media=None):
     shifts = queries.campaign_shifts(campaign.id)
     ids = [s.id for s in shifts]
-    return render("campaigns/campaign.html", campaign=campaign, shifts=shifts,
-                  endorsements=queries.endorsements(campaign.id), waiting=queries.waiting_counts(ids),
-                  mine=queries.holdings(current_user, ids), form=EmptyForm())
+    endorsements = queries.endorsements(campaign.id)
+    by_org = {e.organisation_id: e for e in endorsements}
+    mine = [m.organisation for m in memberships_for(current_user)
+            if services.may_endorse(current_user, m.organisation)] if current_user.is_authenticated else []
+    endorse = [(org, by_org.get(org.id), EndorseForm(formdata=None, show_name=by_org[org.id].show_name,
+                                                     committed=by_org[org.id].committed) if org.id in by_org
+                else EndorseForm(formdata=None)) for org in mine]
+    if media is None and queries.holds_in_campaign(current_user, campaign.id):
+        c = queries.media_consents(campaign.id, [current_user.id]).get(current_user.id)
+        media = MediaForm(formdata=None, photos=c.photos, named=c.named, pseudonym=c.pseudonym) if c \
+            else MediaForm(formdata=None)
+    total, names = queries.coming(campaign.id)
+    return render("campaigns/campaign.html", status=status, campaign=campaign, shifts=shifts,
+                  endorsements=endorsements, waiting=queries.waiting_counts(ids),
+                  mine=queries.holdings(current_user, ids), form=EmptyForm(), endorse=endorse, media=media,
+                  coming=total, names=names,
+                  short=url_for("share.short", code=campaign.code, _external=True) if campaign.public else None)
+
+
+@bp.post("/<int:campaign_id>/endorse")
+@login_required
+def endorse(campaign_id):
+    campaign = _campaign_or_404(campaign_id)
+    org = db.session.get(Organisation, id_from(request.form.get("organisation_id")) or 0)
+    require(org is not None and services.may_endorse(current_user, org))
+    form = EndorseForm()
+    if form.validate_on_submit():
+        act(services.endorse, current_user, campaign, org, form.show_name.data, form.committed.data or 0,
+            done=_("Thank you: %(org)s supports this campaign.", org=org.name))
+    else:
+        flash(_("Write a number from 0 to 10000."), "error")
+    return redirect_to(url_for("campaigns.campaign", campaign_id=campaign_id))
+
+
+@bp.post("/endorsements/<int:endorsement_id>/withdraw")
+@login_required
+def withdraw_endorsement(endorsement_id):
+    e = get_or_404(Endorsement, endorsement_id)
+    require(services.may_endorse(current_user, e.organisation) or services.is_staff(current_user))
+    if EmptyForm().validate_on_submit():
+        act(services.withdraw_endorsement, current_user, e, done=_("Your organisation no longer supports it."))
+    return redirect_to(url_for("campaigns.campaign", campaign_id=e.campaign_id))
+
+
+@bp.post("/<int:campaign_id>/media")
+@login_required
+def media(campaign_id):
+    campaign = _campaign_or_404(campaign_id)
+    require(queries.holds_in_campaign(current_user, campaign.id))
+    form = MediaForm()
+    if form.validate_on_submit():
+        result, error = attempt(services.set_media_consent, current_user, campaign, form.photos.data,
+                                form.named.data, form.pseudonym.data or "")
+        if error is None:
+            flash(_("Saved: this is what the campaign may show of you."), "success")
+            return redirect_to(url_for("campaigns.campaign", campaign_id=campaign_id) + "#media")
+        form.pseudonym.errors.append(str(error))
+    return _campaign_page(campaign, status=422, media=form)
+
+
+@share_bp.get("/c/<code>")
+def short(code):
+    """A public campaign's short link, to share: the campaign's page itself (with its preview for chat apps)."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code[:12]))
+    if campaign is None or not campaign.public:
+        abort(404)
+    return _campaign_page(campaign)
 
 
 @bp.get("/shifts/<int:shift_id>")
@@ -345,9 +414,11 @@ def _lead_shift(shift_id) -> Shift:
 
 
 def _check_in_context(shift, walk_in=None):
-    return dict(shift=shift, signups=queries.check_in_list(shift.id), form=EmptyForm(),
+    signups = queries.check_in_list(shift.id)
+    return dict(shift=shift, signups=signups, form=EmptyForm(),
                 walk_in=walk_in or WalkInForm(formdata=None), hours=HoursForm(formdata=None),
-                minutes_of=services.minutes_of)
+                minutes_of=services.minutes_of,
+                consents=queries.media_consents(shift.campaign_id, [s.user_id for s in signups]))
 
 
 @bp.get("/shifts/<int:shift_id>/check-in")
@@ -389,7 +460,8 @@ def _row(signup):
     """One small answer per tap: the person's row, with what happened."""
     db.session.refresh(signup)
     return dict(s=signup, shift=signup.shift, form=EmptyForm(), hours=HoursForm(formdata=None),
-                minutes_of=services.minutes_of)
+                minutes_of=services.minutes_of,
+                consents=queries.media_consents(signup.shift.campaign_id, [signup.user_id]))
 
 
 @bp.post("/shifts/<int:shift_id>/walk-in")

@@ -9,7 +9,8 @@ from portal.campaigns.models import Campaign, Endorsement, Shift
 from portal.extensions import db
 from portal.memo import remembered
 from portal.organisations.access import is_active_member, may_act_on, may_take_for
-from portal.organisations.models import Organisation
+from portal.organisations.models import Organisation, OrgState
+from portal.organisations.services import memberships_for
 
 
 def is_staff(user) -> bool:
@@ -28,11 +29,22 @@ def may_join(person_id: int, campaign: Campaign) -> bool:
     return campaign.public or any(is_active_member(person_id, org_id) for org_id in endorsers(campaign.id))
 
 
+def leads_an_organisation(user) -> bool:
+    """A leader or co-leader of an approved organisation: she sees every campaign, to choose what her
+    organisation supports (asked once per request)."""
+    return remembered(("leads", user.id), lambda: any(
+        m.is_manager and m.organisation.state == OrgState.APPROVED for m in memberships_for(user)))
+
+
 def can_see_campaign(user, campaign: Campaign) -> bool:
-    """Its SQL twin, for lists, is queries.visible_campaigns."""
+    """A public campaign, everyone; another, members of the organisations that support it, leaders of
+    approved organisations (who choose to support it) and staff. Its SQL twin, for lists, is
+    queries.visible_campaigns."""
     if campaign.public or is_staff(user):
         return True
-    return getattr(user, "is_authenticated", False) and may_join(user.id, campaign)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return may_join(user.id, campaign) or leads_an_organisation(user)
 
 
 def can_sign_up_for(actor, person_id: int, org: Organisation | None) -> bool:
