@@ -97,6 +97,8 @@ def main(argv=None) -> int:
         ("anonymous /organisations/register", None, "/organisations/register"),
         ("anonymous /healthz", None, "/healthz"),
         ("anonymous /trainings/", None, "/trainings/"),
+        ("anonymous /campaigns/", None, "/campaigns/"),
+        ("anonymous /campaigns/?role=marshal&language=id", None, "/campaigns/?role=marshal&language=id"),
         ("leader /", leader, "/"),
         ("leader /organisations/", leader, "/organisations/"),
         (f"leader /organisations/<id> ({leader.org_size} people)", leader, f"/organisations/{leader.org_id}"),

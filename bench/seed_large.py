@@ -647,7 +647,7 @@ def seed_campaigns(s: Seed) -> None:
             day += timedelta(days=(6 - day.weekday()) % 7)
         start = datetime(day.year, day.month, day.day, s.rng.choice([9, 11, 14, 16]), tzinfo=hk).astimezone(timezone.utc)
         capacity = s.rng.randint(5, 8)
-        n = min(capacity, s.rng.randint(3, 7))
+        n = 5  # 100,000 sign-ups; a quarter of the shifts full
         shifts.append(dict(id=shift_id, campaign_id=s.rng.choice(campaigns)["id"], activity="leafleting",
                            role=s.rng.choice(SHIFT_ROLES_), language=s.rng.choice(["fil", "id", "en"]),
                            place="Chater Road, Central", map_url="", starts_at=start, ends_at=start + timedelta(hours=2),

@@ -113,7 +113,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shifts_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shifts_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shifts_remind_at'), ['remind_at'], unique=False)
-        batch_op.create_index('ix_shifts_state_starts_at', ['state', 'starts_at'], unique=False)
+        batch_op.create_index('ix_shifts_state_starts_at', ['state', 'starts_at', 'campaign_id', 'role', 'language'], unique=False)
 
     op.create_table('shift_signups',
     sa.Column('shift_id', sa.Integer(), nullable=False),

@@ -122,8 +122,9 @@ class Shift(OffersPlaces, StateMachine, db.Model):
         CheckConstraint("taken >= 0 AND taken <= capacity", name="places"),
         CheckConstraint("capacity > 0", name="capacity"),
         CheckConstraint("ends_at > starts_at", name="times"),
-        # /campaigns/ walks scheduled shifts in order of start (campaigns/queries.py).
-        Index("ix_shifts_state_starts_at", "state", "starts_at"),
+        # /campaigns/ walks scheduled shifts in order of start, and counts them, filtered by campaign, role and
+        # language, from this index alone (campaigns/queries.py).
+        Index("ix_shifts_state_starts_at", "state", "starts_at", "campaign_id", "role", "language"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
