@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.capacity import PlaceState
 from portal.extensions import db
 from portal.web import DomainError
-from portal.web.templating import format_datetime_named
+from portal.web.templating import InLocale, moment
 
 
 class Busy(DomainError):
@@ -18,18 +18,8 @@ class Busy(DomainError):
 
     def __init__(self, what: str, starts_at: datetime):
         super().__init__(_l("This person already has a place at that time: %(what)s, %(when)s.",
-                            what=what, when=_Later(lambda: format_datetime_named(starts_at, "day_time"))))
+                            what=what, when=moment(starts_at)))
         self.what, self.starts_at = what, starts_at
-
-
-class _Later:
-    """Text made when the message is shown, in the reader's language."""
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def __str__(self):
-        return self.fn()
 
 
 def busy(person_id: int, starts_at: datetime, ends_at: datetime, *, session_id: int | None = None,
@@ -59,8 +49,8 @@ def refuse_if_busy(person_id: int, starts_at: datetime, ends_at: datetime, **ski
         return
     kind, obj = found
     if kind == "training":
-        what = _Later(lambda: str(_l("the training %(title)s", title=obj.course.title)))
+        what = InLocale(lambda: str(_l("the training %(title)s", title=obj.course.title)))
     else:
-        what = _Later(lambda: str(_l("a shift of %(campaign)s at %(place)s", campaign=obj.campaign.title,
+        what = InLocale(lambda: str(_l("a shift of %(campaign)s at %(place)s", campaign=obj.campaign.title,
                                      place=obj.place)))
     raise Busy(what, obj.starts_at)

@@ -166,6 +166,11 @@ class Shift(OffersPlaces, StateMachine, db.Model):
         return [k for k in self.bring.split(",") if k in BRING]
 
     @property
+    def bring_list(self) -> list:
+        """What to bring, as she reads it: the chosen things in her language, then the note."""
+        return [BRING[k] for k in self.bring_keys] + ([self.bring_note] if self.bring_note else [])
+
+    @property
     def hours(self) -> float:
         return round((self.ends_at - self.starts_at).total_seconds() / 3600, 2)
 

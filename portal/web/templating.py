@@ -3,6 +3,7 @@ from datetime import datetime
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask import current_app, get_flashed_messages
 from flask_babel import format_date, format_datetime, get_locale, get_timezone, get_translations
@@ -68,7 +69,24 @@ def _remembered(formatter):
 
 
 format_date_named = _remembered(format_date)
-format_datetime_named = _remembered(format_datetime)  # also for messages: portal/trainings/services.py
+format_datetime_named = _remembered(format_datetime)  # also for messages and refusals: InLocale below
+
+
+class InLocale:
+    """A value whose text is made when it is shown: a message the outbox renders in the recipient's language,
+    a refusal in the reader's. Every domain's messages and errors use this one."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __str__(self):
+        return str(self.fn())
+
+
+def moment(dt: datetime) -> InLocale:
+    """A day and time ("Sun 6 Dec, 10:00") in the reader's or recipient's language and Hong Kong time."""
+    from portal.clock import aware
+    return InLocale(lambda: format_datetime_named(aware(dt), "day_time"))
 
 
 def init_app(app):
@@ -81,7 +99,7 @@ def init_app(app):
     from portal.accounts.roles import can
     from portal.organisations.models import MemberRole, MemberState, OrgState
     from portal.referrals.models import ReferralState
-    from portal.campaigns.models import ACTIVITIES, BRING, SHIFT_ROLES, CampaignState, ShiftState
+    from portal.campaigns.models import ACTIVITIES, SHIFT_ROLES, CampaignState, ShiftState
     from portal.capacity import PlaceState
     from portal.trainings.models import BookingState, OutreachState, SessionState, WaitState
     app.jinja_env.globals.update(
@@ -116,7 +134,7 @@ def init_app(app):
         programme=lambda code: PROGRAMMES.get(code, code),
         activity=lambda code: ACTIVITIES.get(code, code),
         shift_role=lambda code: SHIFT_ROLES.get(code, code),
-        bring=lambda code: BRING.get(code, code),
+        listed=lambda items: format_list([str(i) for i in items], locale=str(get_locale())),
         hours=lambda minutes: format_decimal(round((minutes or 0) / 60, 2), locale=str(get_locale())),
     )
     app.jinja_env.globals["flashes"] = lambda: get_flashed_messages(with_categories=True)

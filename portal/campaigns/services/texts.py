@@ -2,44 +2,30 @@
 an employer: no campaign, no organisation). Rendered in the recipient's language by the outbox."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.audit import record
-from portal.campaigns.models import BRING, Shift
-from portal.clock import aware
+from portal.campaigns.models import Shift
 from portal.extensions import db
 from portal.notifications.services import queue, queue_to
 from portal.web import DomainError
-from portal.web.templating import format_datetime_named
+from portal.web.templating import InLocale, moment
 
 
-class _InLocale:
-    """A value whose text is made when the outbox renders the message, in the recipient's language."""
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def __str__(self):
-        return self.fn()
-
-
-def when(dt: datetime):
-    return _InLocale(lambda: format_datetime_named(aware(dt), "day_time"))
+when = moment  # a day and time in the recipient's language
 
 
 def where(shift: Shift):
-    return _InLocale(lambda: shift.place)
+    return InLocale(lambda: shift.place)
 
 
 def bring(shift: Shift):
     def text():
-        things = [str(BRING[k]) for k in shift.bring_keys] + ([shift.bring_note] if shift.bring_note else [])
+        things = [str(t) for t in shift.bring_list]
         return format_list(things, locale=str(get_locale())) if things else _("nothing special")
-    return _InLocale(text)
+    return InLocale(text)
 
 
 CHANNELS = ("sms", "email", "none")
