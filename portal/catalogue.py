@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.hooks import SlicedPagination
 
 SUNDAYS_AHEAD = 4
+LOOK_AHEAD = 500  # rows counted past the page asked for: 25 pages of 20
 
 
 def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, datetime]]:
@@ -50,12 +51,15 @@ class Catalogue:
         else:
             self.on_sundays = false()
 
-    def counts(self) -> tuple[int, int]:
-        """(all the rows, those on the next Sundays), in one statement. Two counts rather than one with a
-        CASE: each is read from the index on (state, starts_at) alone, the second from the Sundays' range."""
-        total = self.visible.with_only_columns(func.count()).scalar_subquery()
-        sundays = self.visible.where(self.on_sundays).with_only_columns(func.count()).scalar_subquery()
-        row = db.session.execute(select(total, sundays)).one()
+    def counts(self, up_to: int) -> tuple[int, int]:
+        """(all the rows, those on the next Sundays), each counted up to `up_to` + 1 rows only, in one
+        statement. Two counts rather than one with a CASE: each is read from the index on (state, starts_at)
+        alone, the second from the Sundays' range; and bounded, because the catalogue needs to know whether
+        there is more, not that 13,000 shifts are to come (which cost PostgreSQL 12 ms a page to count)."""
+        def bounded(query):
+            rows = query.with_only_columns(self.model.id).limit(up_to + 1).subquery()
+            return select(func.count()).select_from(rows).scalar_subquery()
+        row = db.session.execute(select(bounded(self.visible), bounded(self.visible.where(self.on_sundays)))).one()
         return int(row[0]), int(row[1])
 
     def slice(self, offset: int, limit: int, on_sundays: int) -> list:
@@ -78,9 +82,12 @@ class Catalogue:
     def paginate(self, page: int, per_page: int) -> SlicedPagination:
         return SlicedPagination(page=page, per_page=per_page, error_out=False, fetch=self._fetch)
 
-    def _fetch(self, offset: int, limit: int) -> tuple[list, int]:
-        total, on_sundays = self.counts()
-        return self.slice(offset, limit, on_sundays), total
+    def _fetch(self, offset: int, limit: int) -> tuple[list, int, bool]:
+        """The page's rows, the total and whether it is exact: counted up to LOOK_AHEAD rows past the page
+        (beyond that, the pager says there is a next page without saying how many)."""
+        up_to = offset + limit + LOOK_AHEAD
+        total, on_sundays = self.counts(up_to)
+        return self.slice(offset, limit, on_sundays), total, total <= up_to
 
 
 def sundays_first(visible, model, options=()) -> Catalogue:

@@ -95,10 +95,14 @@ def csrf_input(field) -> Markup:
 class SlicedPagination(Pagination):
     """Flask-SQLAlchemy's pagination (page.items, .pages, .has_next, ...) over a query that reads its own
     page: `fetch(offset, limit)` returns (the page's items, the total). The trainings catalogue reads its
-    order in two index-ordered parts (the next Sundays, then the rest), which no single select can page."""
+    order in two index-ordered parts (the next Sundays, then the rest), which no single select can page.
+    `fetch` may also say whether the total is exact (a third value); the pager then leaves out "of n"."""
+
+    exact = True  # False when `fetch` counted only so far: the total is then a lower bound
 
     def _query_items(self) -> list:
-        items, self._total = self._query_args["fetch"](self._query_offset, self.per_page)
+        items, self._total, *exact = self._query_args["fetch"](self._query_offset, self.per_page)
+        self.exact = exact[0] if exact else True
         return items
 
     def _query_count(self) -> int:

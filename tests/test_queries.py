@@ -1,4 +1,5 @@
 """Query guard: a list page issues the same number of SQL queries with 10 rows as with 1,000."""
+import pytest
 from sqlalchemy import insert
 
 from portal.accounts.models import User
@@ -71,11 +72,17 @@ def test_staff_dashboard(app, client, count_queries):
     assert ">1000<" in html and few == many
 
 
-def test_catalogue_pages_are_slices_of_one_order_with_the_same_queries(app, client, count_queries):
-    """The catalogue reads the next Sundays' sessions and the others in two parts (portal/trainings/queries.py):
+@pytest.mark.parametrize("look_ahead", [500, 5])
+def test_catalogue_pages_are_slices_of_one_order_with_the_same_queries(app, client, count_queries, monkeypatch,
+                                                                       look_ahead):
+    """The catalogue reads the next Sundays' sessions and the others in two parts (portal/catalogue.py):
     every page, the one where the parts meet too, is a slice of one order (the next Sundays first, then by
-    time, then by id), and every page costs the same queries."""
+    time, then by id), and every page costs the same queries. Its counts stop LOOK_AHEAD rows past the page:
+    when they stop short (5), the pages are the same and the pager says "Page 1" and Next, without "of"."""
     import re
+
+    import portal.catalogue
+    monkeypatch.setattr(portal.catalogue, "LOOK_AHEAD", look_ahead)
     from datetime import timedelta
 
     from portal.clock import aware, utcnow
@@ -102,6 +109,11 @@ def test_catalogue_pages_are_slices_of_one_order_with_the_same_queries(app, clie
             html = client.get(f"/trainings/?page={page}").get_data(as_text=True)
         counts.append(counter.count)
         shown += [int(i) for i in re.findall(r'href="/trainings/(\d+)"', html)]
+        pager = html.split('class="pager"')[1].split("</nav>")[0]
+        if page == 1:
+            assert ("Page 1 of 3" in pager) == (look_ahead == 500) and "Next" in pager, pager
+        if page == 3:
+            assert "Page 3 of 3" in pager and "Next" not in pager, pager
     assert shown == expected
     assert len(set(counts)) == 1, counts
 
@@ -168,11 +180,12 @@ def test_the_campaigns_list_and_a_campaign(app, client, count_queries):
 
     from portal.campaigns.models import Campaign
     cid = CampaignFactory().id
+    others = [CampaignFactory().id for _ in range(19)]  # a page's shifts from 20 campaigns: nothing per campaign
     volunteer = SimpleNamespace(email=None, phone=UserFactory().phone)
 
     def add(n, start):
-        campaign = db.session.get(Campaign, cid)
         for i in range(start, start + n):
+            campaign = db.session.get(Campaign, cid if i < 4 or i % 3 == 0 else others[i % 19])
             shift = ShiftFactory(campaign=campaign, starts_at=future(2 + i % 40, hour=9 + i % 8),
                                  ends_at=future(2 + i % 40, hour=9 + i % 8) + timedelta(minutes=30),
                                  role="marshal" if i % 2 else "leafleter", language="id" if i % 3 else "fil")

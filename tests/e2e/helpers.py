@@ -1,4 +1,6 @@
 """Steps the browser tests share."""
+from contextlib import contextmanager
+
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
@@ -19,3 +21,13 @@ def sign_out(page, double=False):
     button = page.locator(SIGN_OUT)
     button.dblclick() if double else button.click()
     expect(page.locator("nav a[href^='/auth/login']")).to_be_visible()
+
+
+@contextmanager
+def settled(page):
+    """Wait, after the steps inside, until HTMX has swapped and settled its answer: a response received is not
+    yet a page changed, and a tap on the old content in between goes to elements about to be replaced."""
+    page.evaluate("""() => { window.__settled = false;
+        document.body.addEventListener("htmx:afterSettle", () => { window.__settled = true; }, {once: true}); }""")
+    yield
+    page.wait_for_function("() => window.__settled === true")

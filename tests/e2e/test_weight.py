@@ -8,6 +8,7 @@ import re
 import pytest
 from flask import url_for
 
+from tests.e2e.helpers import settled
 from tests.factories import PASSWORD
 from tests.test_access import World
 
@@ -146,9 +147,8 @@ def test_htmx_answers_are_small(live_server, browser):
     # Staff: filter the queue, approve inline.
     sign_in_api(context, base, staff)
     page.goto(f"{base}/staff/organisations")
-    with page.expect_response(lambda r: "/staff/organisations?" in r.url):
+    with settled(page):
         page.locator("#q").press_sequentially("Organisation")
-    page.wait_for_load_state("networkidle")
     page.locator(f"#org-{pending_org_id} form[action$='/approve'] button").click()
     page.locator(f"#org-{pending_org_id} .flash").wait_for()
     # Leader: accept a member in place.
