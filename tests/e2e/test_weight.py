@@ -27,6 +27,7 @@ class Wire:
         self.cdp.on("Network.requestWillBeSent", self._sent)
         self.cdp.on("Network.responseReceived", self._response)
         self.cdp.on("Network.loadingFinished", self._finished)
+        self.cdp.on("Network.loadingFailed", self._finished)
 
     def _sent(self, e):
         self.requests[e["requestId"]] = {"url": e["request"]["url"], "bytes": 0,
@@ -39,7 +40,16 @@ class Wire:
 
     def _finished(self, e):
         if e["requestId"] in self.requests:
-            self.requests[e["requestId"]]["bytes"] = e["encodedDataLength"]
+            self.requests[e["requestId"]]["bytes"] = e.get("encodedDataLength", 0)
+            self.requests[e["requestId"]]["done"] = True
+
+    def settle(self, page, seconds: float = 5.0):
+        """Wait for the DevTools events of every request seen so far: they arrive after the page's own
+        load event, and a size read before its loadingFinished would be 0 (or too small)."""
+        for _ in range(int(seconds / 0.025)):
+            if all(r.get("done") for r in self.requests.values()):
+                return
+            page.wait_for_timeout(25)  # lets the sync API deliver the pending events
 
     def reset(self):
         self.requests.clear()
@@ -102,9 +112,11 @@ def test_weight_of_every_main_page(live_server, browser):
             page = context.new_page()
             wire = Wire(context, page)
             page.goto(base + url, wait_until="load")
+            wire.settle(page)
             first, html = wire.total(), wire.document()
             wire.reset()
             page.goto(base + url, wait_until="load")
+            wire.settle(page)
             repeat = wire.total()
             context.close()
             table.append((role, url, first, repeat, html))
@@ -157,6 +169,7 @@ def test_htmx_answers_are_small(live_server, browser):
     page.goto(f"{base}/organisations/{org_id}")
     page.locator("#members form[action$='/accept'] button").first.click()
     page.locator("#members .flash").wait_for()
+    wire.settle(page)
     answers = [r for r in wire.requests.values() if r["htmx"]]
     context.close()
     assert len(answers) >= 6, answers
@@ -182,6 +195,7 @@ def test_error_answers_are_compressed_within_the_html_budget(live_server, browse
             go()
         response = answer.value
         page.wait_for_load_state("load")
+        wire.settle(page)
         assert response.status == status, (label, response.status)
         assert response.headers.get("content-encoding") in ("br", "gzip"), (label, response.headers)
         measured.append((label, wire.document()))
