@@ -57,10 +57,11 @@ def create_app(config=None) -> Flask:
     from portal.trainings import staff_bp as trainings_staff_bp
     from portal.trainings.materials import bp as materials_bp
     from portal.trainings.materials import staff_bp as materials_staff_bp
+    from portal.notifications import hooks_bp
     from portal.web.routes import bp as main_bp
     for bp in (main_bp, accounts_bp, organisations_bp, staff_bp, trainings_bp, trainings_staff_bp, materials_bp,
                materials_staff_bp, referrals_bp, referrals_staff_bp, check_bp, directory_bp, directory_staff_bp,
-               campaigns_bp, campaigns_staff_bp, share_bp):
+               campaigns_bp, campaigns_staff_bp, share_bp, hooks_bp):
         app.register_blueprint(bp)
 
     from portal import cli

@@ -106,6 +106,14 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "portal@localhost")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
     MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE")  # the CA of a mail server whose certificate no public CA signed
+    # SMS through Twilio (portal/notifications/sms.py); without these, SMS are written to OUTBOX_DIR.
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM = os.environ.get("TWILIO_FROM")  # a number in E.164, or an alphanumeric sender ID
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID")  # instead of TWILIO_FROM
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to point the client at a stand-in
+    SMS_STATUS_URL = os.environ.get("SMS_STATUS_URL")  # https://<host>/hooks/sms/status, as Twilio calls it
+    SMS_TIMEOUT_SECONDS = 15
     WORKER_INTERVAL = 30
     # Closed and declined referrals are shredded (personal and case fields erased, counts kept) this long after.
     REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", "365"))

@@ -1,5 +1,5 @@
 """Every model, imported once so that migrations and the app see the whole schema."""
-from portal.accounts.models import CalendarFeed, PasswordResetCode, SignIn, User  # noqa: F401
+from portal.accounts.models import CalendarFeed, OneTimeCode, SignIn, User  # noqa: F401
 from portal.audit import AuditLog  # noqa: F401
 from portal.campaigns.models import (  # noqa: F401
     Campaign, CampaignText, Endorsement, MediaConsent, Shift, ShiftWait, Signup,

@@ -5,6 +5,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import User
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.organisations.models import MemberRole, Membership, MemberState, Organisation, OrgState
 from portal.trainings.models import Course, CourseText, TrainingSession
@@ -37,6 +38,8 @@ class UserFactory(Base):
     email = None
     locale = "en"
     password_hash = factory.LazyFunction(password_hash)
+    # People made by the factory have confirmed their number (tests of an unconfirmed one say so).
+    phone_confirmed_at = factory.LazyAttribute(lambda o: utcnow() if o.phone else None)
 
 
 class StaffFactory(UserFactory):

@@ -82,3 +82,16 @@ class PasswordForm(Form):
 class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=choices(LANGUAGES))
     next = HiddenField()
+
+
+class PhoneCodeForm(Form):
+    code = StringField(_l("Code you received"), validators=[DataRequired(REQUIRED), Length(max=12)])
+    next = HiddenField()
+
+
+class PhoneChangeForm(Form):
+    phone = StringField(_l("New mobile number"), validators=[DataRequired(REQUIRED), Length(max=32),
+                                                             _service_check(services.normalise_phone)],
+                        description=_l("Hong Kong or home-country number, e.g. 5123 4567 or %(example)s",
+                                       example=services.HOME_NUMBER))
+    current = PasswordField(_l("Your password now"), validators=[DataRequired(REQUIRED), Length(max=200)])

@@ -44,6 +44,9 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # How she wants the campaigns' reminders: "sms", "email", "none"; empty: as the portal reaches her.
     campaign_channel: Mapped[str | None] = mapped_column(String(10))
+    # When she proved the number is hers (a code sent to it, typed back). Until then nothing but that code is
+    # sent to it and it cannot reset the password: anyone can type a stranger's number when registering.
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships = relationship("Membership", back_populates="user", lazy="select")
@@ -70,12 +73,18 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS[MissionRole(self.role)] if self.role in set(MissionRole) else ""
 
     @property
-    def contact_channel(self) -> str:
-        return "email" if self.email else "sms"
+    def phone_confirmed(self) -> bool:
+        return bool(self.phone and self.phone_confirmed_at)
+
+    @property
+    def contact_channel(self) -> str | None:
+        """How the portal reaches her: e-mail if she gave one, else her number once confirmed, else not."""
+        return "email" if self.email else "sms" if self.phone_confirmed else None
 
     @property
     def contact_address(self) -> str:
-        return self.email or self.phone or ""
+        """Her e-mail or confirmed number, to show (e.g. a shift lead's, to volunteers)."""
+        return self.email or (self.phone if self.phone_confirmed else "") or ""
 
 
 class SignInEnd(StrEnum):
@@ -113,10 +122,19 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PasswordResetCode(db.Model):
+class CodePurpose(StrEnum):
+    RESET = "reset"  # a new password
+    PHONE = "phone"  # a number is hers: `phone` is the number it was sent to
+
+
+class OneTimeCode(db.Model):
+    """A code sent to her, kept as an HMAC: to set a new password, or to confirm a number (the table's name
+    is older than the second use)."""
     __tablename__ = "password_reset_codes"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10), default=CodePurpose.RESET, server_default=CodePurpose.RESET)
+    phone: Mapped[str | None] = mapped_column(String(20))
     code_hash: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

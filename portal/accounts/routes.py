@@ -1,11 +1,14 @@
 from flask import current_app, flash, has_request_context, redirect, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, decode_cookie, login_required, login_user, logout_user
 
 from portal import throttle
 from portal.accounts import bp, services
 from portal.accounts.devices import remember_device, this_device
-from portal.accounts.forms import LanguageForm, LoginForm, PasswordForm, RegisterForm, ResetForm, ResetRequestForm
+from portal.accounts.forms import (
+    LanguageForm, LoginForm, PasswordForm, PhoneChangeForm, PhoneCodeForm, RegisterForm, ResetForm, ResetRequestForm,
+)
 from portal.accounts.models import SignInEnd
 from portal.extensions import csrf
 from portal.web import attempt, is_safe_next, redirect_to, render, render_form
@@ -135,8 +138,16 @@ def register():
                               phone=form.phone.data or None, email=form.email.data or None,
                               address=throttle.address())
         if error is None:
-            response = _signed_in(services.start_sign_in(user), redirect_to(_next_url(form.next.data)))
-            flash(_("Welcome! Your account is ready."), "success")
+            target, refused = _next_url(form.next.data), None
+            if user.phone:  # her number is hers once she types back the code sent to it
+                _sent, refused = attempt(services.send_phone_code, user, address=throttle.address())
+                target = url_for("accounts.confirm_phone", next=target)
+            response = _signed_in(services.start_sign_in(user), redirect_to(target))  # a new session: flash after
+            with force_locale(user.locale):  # the language she chose in the form, not the page's
+                flash(_("Welcome! Your account is ready."), "success")
+                if user.phone and refused is None:
+                    flash(_("We sent a code to %(phone)s. Type it here to confirm that the number is yours.",
+                            phone=user.phone), "info")
             return response
     return render_form("accounts/register.html", form=form, error=error)
 
@@ -165,6 +176,54 @@ def reset_confirm():
             flash(_("Your password was changed. Sign in with the new one."), "success")
             return redirect_to(url_for("accounts.login"))
     return render_form("accounts/reset_confirm.html", form=form, error=error)
+
+
+@bp.route("/phone/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_phone():
+    """Where she types the code sent to her number (or to the new number she asked for)."""
+    form = PhoneCodeForm(next=request.args.get("next", ""))
+    pending = services.pending_number(current_user)
+    if not pending and (current_user.phone_confirmed or not current_user.phone):
+        return redirect_to(_next_url(form.next.data) if form.next.data else url_for("accounts.account"))
+    error = None
+    if form.validate_on_submit():
+        _user, error = attempt(services.confirm_phone, current_user, form.code.data, address=throttle.address())
+        if error is None:
+            flash(_("Thank you: your number %(phone)s is confirmed.", phone=current_user.phone), "success")
+            return redirect_to(_next_url(form.next.data) if form.next.data else url_for("accounts.account"))
+    return render_form("accounts/phone_confirm.html", form=form, error=error, pending=pending,
+                       resend=EmptyForm())
+
+
+@bp.post("/phone/send")
+@login_required
+def send_phone_code():
+    """A new code to her number (the one she registered with, not yet confirmed)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        phone, error = attempt(services.send_phone_code, current_user, services.pending_number(current_user),
+                               address=throttle.address())
+        if error is None:
+            flash(_("A new code is on its way to %(phone)s. It can take a few minutes.", phone=phone), "success")
+        else:
+            flash(str(error), "error")
+    return redirect_to(url_for("accounts.confirm_phone"))
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+@login_required
+def change_phone():
+    form = PhoneChangeForm()
+    error = None
+    if form.validate_on_submit():
+        phone, error = attempt(services.change_phone, current_user, form.current.data, form.phone.data,
+                               address=throttle.address())
+        if error is None:
+            flash(_("We sent a code to %(phone)s. Your number changes when you type it here.", phone=phone),
+                  "info")
+            return redirect_to(url_for("accounts.confirm_phone"))
+    return render_form("accounts/phone_change.html", form=form, error=error)
 
 
 @bp.post("/language")

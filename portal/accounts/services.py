@@ -22,12 +22,14 @@ from sqlalchemy import delete, func, select, update
 
 from portal import throttle
 from portal.accounts.devices import Device
-from portal.accounts.models import CalendarFeed, MissionRole, PasswordResetCode, SignIn, SignInEnd, User
+from portal.accounts.models import (
+    CalendarFeed, CodePurpose, MissionRole, OneTimeCode, SignIn, SignInEnd, User,
+)
 from portal.audit import record
 from portal.clock import utcnow
 from portal.crypto import keyed_hash
 from portal.extensions import db
-from portal.notifications.services import queue
+from portal.notifications.services import queue, queue_to
 from portal.web import DomainError
 
 # Hong Kong first; then the home countries whose local formats workers type (09xx… Philippines, 08xx… Indonesia).
@@ -74,6 +76,10 @@ class WeakPassword(DomainError):
 
 class BadCredentials(DomainError):
     message = _l("The sign-in details are not right. Check them and try again.")
+
+
+class NumberAlreadyConfirmed(DomainError):
+    message = _l("This number is confirmed already.")
 
 
 class BadResetCode(DomainError):
@@ -307,18 +313,24 @@ def sweep_sign_ins_job() -> str | None:
 
 # --- passwords ---
 
+def _her_password(user: User, current: str, where: str) -> None:
+    """She is signed in and proves it is her, before a change someone else holding her phone must not make:
+    wrong passwords are limited as failed sign-ins are, but per account, and audited as failed sign-ins."""
+    taken = throttle.take((throttle.PASSWORD_CHANGE, throttle.key(f"user:{user.id}")))
+    try:
+        _check_password(user, current, WrongPassword)
+    except WrongPassword:
+        _refused(user, "user.sign_in_failed", details={"where": where})
+        raise
+    taken.give_back()
+
+
 def change_password(user: User, current: str, new_password: str) -> User:
     """Her own password, the current one first (wrong ones are limited as failed sign-ins are, but per
     account: she is signed in). Every other sign-in ends, and her calendar address with them."""
     if len(new_password or "") < MIN_PASSWORD:
         raise WeakPassword()
-    taken = throttle.take((throttle.PASSWORD_CHANGE, throttle.key(f"user:{user.id}")))
-    try:
-        _check_password(user, current, WrongPassword)
-    except WrongPassword:
-        _refused(user, "user.sign_in_failed", details={"where": "password_change"})
-        raise
-    taken.give_back()
+    _her_password(user, current, "password_change")
     user.password_hash = hasher().hash(new_password)
     _end_sign_ins(user, SignInEnd.PASSWORD, keep=user.sign_in.id if user.sign_in else None)
     record(user, "user.password_changed", user)
@@ -326,16 +338,55 @@ def change_password(user: User, current: str, new_password: str) -> User:
     return user
 
 
-def _code_hash(user_id: int, code: str) -> str:
-    """A reset code, kept as an HMAC with the app's secret: a copy of the database alone cannot try the
-    million codes, and checking one costs the same microseconds for every account (no slow hash to time)."""
-    return keyed_hash("reset", f"{user_id}:{code}")
+def _code_hash(user_id: int, code: str, purpose: str = CodePurpose.RESET, phone: str | None = None) -> str:
+    """A code, kept as an HMAC with the app's secret: a copy of the database alone cannot try the million
+    codes, and checking one costs the same microseconds for every account (no slow hash to time). A number's
+    code is bound to the number: it confirms that one only."""
+    if purpose == CodePurpose.RESET:
+        return keyed_hash("reset", f"{user_id}:{code}")
+    return keyed_hash(purpose, f"{user_id}:{phone}:{code}")
+
+
+def _new_code(user: User, purpose: CodePurpose, phone: str | None = None) -> str:
+    """A new six-digit code for `purpose`, in the caller's transaction; her earlier one stops working."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = utcnow()
+    db.session.execute(update(OneTimeCode).where(
+        OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+        .values(used_at=now))
+    db.session.add(OneTimeCode(user_id=user.id, purpose=purpose, phone=phone,
+                               code_hash=_code_hash(user.id, code, purpose, phone),
+                               expires_at=now + timedelta(minutes=current_app.config["RESET_CODE_MINUTES"])))
+    return code
+
+
+def _use_code(user: User | None, purpose: CodePurpose, code: str, taken: throttle.Taken) -> OneTimeCode:
+    """Her newest code of `purpose`, used up if `code` is it. Each code allows five tries, counted in the
+    database by a conditional UPDATE that takes a try before the code is compared, so tries sent at once
+    cannot get past the count; wrong codes from one address are limited too (`taken`). (Not per account:
+    then anyone could use up her tries and block her own code.)"""
+    row = user and db.session.scalars(select(OneTimeCode).where(
+        OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None))
+        .order_by(OneTimeCode.id.desc()).limit(1)).first()
+    if not row or not _take_a_try(row.id):
+        _refused(user, f"user.{purpose}_code_wrong")
+        raise BadResetCode()
+    if not hmac.compare_digest(row.code_hash, _code_hash(user.id, (code or "").strip(), purpose, row.phone)):
+        _refused(user, f"user.{purpose}_code_wrong")
+        raise BadResetCode()
+    taken.give_back()  # only wrong codes count
+    used = db.session.execute(update(OneTimeCode).where(
+        OneTimeCode.id == row.id, OneTimeCode.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    if not used:  # the same code, used at the same moment by another try
+        raise BadResetCode()
+    return row
 
 
 def request_reset(identifier: str, address: str | None = None) -> None:
-    """Send a one-time code if the account exists; say nothing either way. Asks from one address are
-    limited; codes to one number or e-mail too, whoever asks, and beyond that limit the answer is the same
-    and nothing is sent (her phone is not flooded, and the code she has keeps working)."""
+    """Send a one-time code if the account exists and can be reached (an e-mail, or a confirmed number);
+    say nothing either way. Asks from one address are limited; codes to one number or e-mail too, whoever
+    asks, and beyond that limit the answer is the same and nothing is sent (her phone is not flooded, and the
+    code she has keeps working)."""
     user = find_by_login(identifier)
     if address is not None:
         throttle.take((throttle.RESET_ADDRESS, address))
@@ -344,45 +395,22 @@ def request_reset(identifier: str, address: str | None = None) -> None:
             throttle.take((throttle.RESET_TARGET, target), (throttle.RESET_TARGET_DAY, target))
         except throttle.TooManyTries:
             user = None
-    if user is None or not user.is_enabled:
+    if user is None or not user.is_enabled or not user.contact_channel:
         db.session.commit()  # the same round trips as below, near enough: no answer comes back faster
         return
-    code = f"{secrets.randbelow(10**6):06d}"
-    minutes = current_app.config["RESET_CODE_MINUTES"]
-    now = utcnow()
-    db.session.execute(update(PasswordResetCode).where(
-        PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None)).values(used_at=now))
-    db.session.add(PasswordResetCode(user_id=user.id, code_hash=_code_hash(user.id, code),
-                                     expires_at=now + timedelta(minutes=minutes)))
-    queue(user, "reset_code", code=code, minutes=minutes)
+    code = _new_code(user, CodePurpose.RESET)
+    queue(user, "reset_code", code=code, minutes=current_app.config["RESET_CODE_MINUTES"])
     record(user, "user.reset_requested", user)
     db.session.commit()
 
 
 def reset_password(identifier: str, code: str, new_password: str, address: str | None = None) -> User:
-    """Set a new password with the newest code. Each code allows five tries, counted in the database by a
-    conditional UPDATE that takes a try before the code is compared, so tries sent at once cannot get past
-    the count; wrong codes from one address are limited too. (Not per account: then anyone could use up
-    her tries and block her own code.) Every sign-in and her calendar address end."""
+    """Set a new password with the newest code (see _use_code). Every sign-in and her calendar address end."""
     if len(new_password or "") < MIN_PASSWORD:
         raise WeakPassword()
     taken = throttle.take((throttle.CODE_ADDRESS, address)) if address is not None else throttle.Taken([])
     user = find_by_login(identifier)
-    reset_id = user and db.session.scalar(select(PasswordResetCode.id).where(
-        PasswordResetCode.user_id == user.id, PasswordResetCode.used_at.is_(None))
-        .order_by(PasswordResetCode.id.desc()).limit(1))
-    if not reset_id or not _take_a_try(reset_id):
-        _refused(user, "user.reset_code_wrong")
-        raise BadResetCode()
-    code_hash = db.session.scalar(select(PasswordResetCode.code_hash).where(PasswordResetCode.id == reset_id))
-    if not hmac.compare_digest(code_hash, _code_hash(user.id, (code or "").strip())):
-        _refused(user, "user.reset_code_wrong")
-        raise BadResetCode()
-    taken.give_back()  # only wrong codes count
-    used = db.session.execute(update(PasswordResetCode).where(
-        PasswordResetCode.id == reset_id, PasswordResetCode.used_at.is_(None)).values(used_at=utcnow())).rowcount
-    if not used:  # the same code, used at the same moment by another try
-        raise BadResetCode()
+    _use_code(user, CodePurpose.RESET, code, taken)
     user.password_hash = hasher().hash(new_password)
     _end_sign_ins(user, SignInEnd.PASSWORD)
     record(user, "user.password_reset", user)
@@ -390,16 +418,69 @@ def reset_password(identifier: str, code: str, new_password: str, address: str |
     return user
 
 
-def _take_a_try(reset_id: int) -> bool:
+def _take_a_try(code_id: int) -> bool:
     """One of the code's tries, taken in a short transaction of its own: False when none is left or the
     code has expired or was used."""
     db.session.commit()  # end the reads above, so that the write below begins as a transaction of its own
-    taken = db.session.execute(update(PasswordResetCode).where(
-        PasswordResetCode.id == reset_id, PasswordResetCode.used_at.is_(None),
-        PasswordResetCode.expires_at > utcnow(), PasswordResetCode.attempts < MAX_RESET_ATTEMPTS)
-        .values(attempts=PasswordResetCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
+    taken = db.session.execute(update(OneTimeCode).where(
+        OneTimeCode.id == code_id, OneTimeCode.used_at.is_(None),
+        OneTimeCode.expires_at > utcnow(), OneTimeCode.attempts < MAX_RESET_ATTEMPTS)
+        .values(attempts=OneTimeCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return bool(taken)
+
+
+# --- her number is hers: a code sent to it, typed back ---
+
+def send_phone_code(user: User, phone: str | None = None, address: str | None = None) -> str:
+    """Send a code to `phone` (a new number she wants), else to her number: the one message that goes to a
+    number not yet confirmed. Limited per address and per number, as reset codes are. Returns the number."""
+    phone = normalise_phone(phone) if phone else user.phone
+    if not phone:
+        raise NeedContact()
+    if phone == user.phone and user.phone_confirmed:
+        raise NumberAlreadyConfirmed()
+    if phone != user.phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        raise AlreadyRegistered()
+    if address is not None:
+        target = throttle.key(f"phone:{phone}")
+        throttle.take((throttle.RESET_ADDRESS, address), (throttle.RESET_TARGET, target),
+                      (throttle.RESET_TARGET_DAY, target))
+    code = _new_code(user, CodePurpose.PHONE, phone)
+    queue_to("sms", phone, user.locale or "en", "phone_code", user_id=user.id, code=code,
+             minutes=current_app.config["RESET_CODE_MINUTES"])
+    record(user, "user.phone_code_sent", user, {"new_number": phone != user.phone})
+    db.session.commit()
+    return phone
+
+
+def change_phone(user: User, current: str, phone: str, address: str | None = None) -> str:
+    """She asks for a new number, with her password (someone else holding her phone, signed in, must not
+    move her messages to another number): a code goes to it; her number changes when she types it back."""
+    _her_password(user, current, "phone_change")
+    return send_phone_code(user, phone, address=address)
+
+
+def pending_number(user: User) -> str | None:
+    """The number her newest unused code was sent to (to show on the page where she types it)."""
+    return db.session.scalar(select(OneTimeCode.phone).where(
+        OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.PHONE, OneTimeCode.used_at.is_(None),
+        OneTimeCode.expires_at > utcnow()).order_by(OneTimeCode.id.desc()).limit(1))
+
+
+def confirm_phone(user: User, code: str, address: str | None = None) -> User:
+    """The number her newest code was sent to is hers: it becomes her number, confirmed (a new number
+    replaces the old one only now, so that until then the account keeps what it had)."""
+    taken = throttle.take((throttle.CODE_ADDRESS, address)) if address is not None else throttle.Taken([])
+    row = _use_code(user, CodePurpose.PHONE, code, taken)
+    if row.phone != user.phone and db.session.scalar(select(User.id).where(User.phone == row.phone)):
+        db.session.rollback()
+        raise AlreadyRegistered()
+    changed = row.phone != user.phone
+    user.phone, user.phone_confirmed_at = row.phone, utcnow()
+    record(user, "user.phone_confirmed", user, {"new_number": changed})
+    db.session.commit()
+    return user
 
 
 # --- the private calendar address (her trainings, later her shifts): a key to her account ---

@@ -9,6 +9,11 @@ MESSAGES = {
         _l("Your code to set a new password is %(code)s. It works for %(minutes)s minutes. "
            "If you did not ask for it, ignore this message."),
     ),
+    "phone_code": (
+        _l("Your code to confirm your number"),
+        _l("Your Mission Portal code is %(code)s. It confirms this number and works for %(minutes)s minutes. "
+           "If you did not ask for it, ignore this message."),
+    ),
     "org_approved": (
         _l("Your organisation was approved"),
         _l("%(org)s is now approved on the portal. Sign in to see its join code and invite members."),
@@ -124,7 +129,7 @@ MESSAGES = {
 
 # Messages that carry a code: the outbox empties their text once sent, or once the code has expired
 # unsent, and removes their files (notifications.services). A new kind with a code joins here.
-SECRET_KINDS = frozenset({"reset_code", "case_code"})
+SECRET_KINDS = frozenset({"reset_code", "phone_code", "case_code"})
 # Of those, the codes that die after RESET_CODE_MINUTES (unsent, they are never sent). A referred worker's
 # code lives as long as her case: its message is forgotten when the case is shredded (forget_messages()).
-EXPIRING_KINDS = frozenset({"reset_code"})
+EXPIRING_KINDS = frozenset({"reset_code", "phone_code"})

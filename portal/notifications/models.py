@@ -24,3 +24,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # queued -> sent -> delivered, or failed (permanently, or after MAX_ATTEMPTS); "delivered" and a late
+    # "failed" come from the gateway's status callback (portal/notifications/routes.py).
+    status: Mapped[str] = mapped_column(String(12), default="queued", server_default="queued")
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # after a temporary failure
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the gateway's id for the message
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

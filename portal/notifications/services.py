@@ -17,11 +17,12 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, not_, select, update
+from sqlalchemy import and_, not_, or_, select, update
 
 from portal.clock import utcnow
 from portal.files import create_private, private_dir
 from portal.extensions import db
+from portal.notifications import sms
 from portal.notifications.messages import EXPIRING_KINDS, MESSAGES, SECRET_KINDS
 from portal.notifications.models import OutboxMessage
 
@@ -31,10 +32,26 @@ STAMP = "%Y%m%dT%H%M%S"
 FILE_NAME = re.compile(r"^(\d{8}T\d{6})-\d+-[a-z]+-([a-z_]+)\.txt$")
 
 
-def queue(user, kind: str, **params) -> OutboxMessage:
-    """Render message `kind` in the user's language and add it to the current transaction."""
-    return queue_to(user.contact_channel, user.contact_address, user.locale or "en", kind, user_id=user.id,
-                    **params)
+def address_for(user, channel: str | None) -> str | None:
+    """Where a message by `channel` reaches her: her e-mail, or her number once she has confirmed it (until
+    then only the code that confirms it goes there: portal.accounts.services.send_phone_code). None: not
+    that way."""
+    if channel == "email":
+        return user.email or None
+    if channel == "sms":
+        return user.phone if user.phone_confirmed else None
+    return None
+
+
+def queue(user, kind: str, via: str | None = None, **params) -> OutboxMessage | None:
+    """Render message `kind` in the user's language and add it to the current transaction: by `via` ("sms",
+    "email") if she can be reached that way, else as the portal reaches her (portal.accounts.models.User.
+    contact_channel). None, and nothing written, when she cannot be reached at all."""
+    channel = via if address_for(user, via) else user.contact_channel
+    address = address_for(user, channel)
+    if not address:
+        return None
+    return queue_to(channel, address, user.locale or "en", kind, user_id=user.id, **params)
 
 
 def queue_to(channel: str, address: str, locale: str, kind: str, user_id: int | None = None,
@@ -101,14 +118,24 @@ def sender_for(channel: str):
         return app.extensions["outbox.sender"]
     if channel == "email" and app.config.get("MAIL_SERVER"):
         return SmtpSender(app.config)
+    if channel == "sms" and sms.configured(app.config):
+        return sms.TwilioSender(app.config)
     return FileSender(app.config["OUTBOX_DIR"])
 
 
+# After a temporary failure (a gateway down or busy) the next try waits longer each time; after the last,
+# the message is marked failed, for an administrator to see and send again.
+BACKOFF_MINUTES = (1, 5, 15, 60)
+
+
 def send_pending(limit: int = 200) -> tuple[int, int]:
-    """Send unsent messages once (not those whose code has expired). Returns (sent, failed)."""
+    """Send unsent messages once (not those whose code has expired, nor those waiting to be tried again).
+    Returns (sent, failed)."""
+    now = utcnow()
     ids = db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
-                                       not_(_expired_code(utcnow())))
+                                       or_(OutboxMessage.next_try_at.is_(None), OutboxMessage.next_try_at <= now),
+                                       not_(_expired_code(now)))
         .order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
     for msg_id in ids:
@@ -122,17 +149,45 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
         if not claimed:
             continue
         try:
-            sender_for(msg.channel).send(msg)
-        except Exception as e:  # a sender may fail in many ways; retried up to MAX_ATTEMPTS
-            msg.last_error = type(e).__name__[:200]
+            provider_id = sender_for(msg.channel).send(msg)
+        except sms.SendFailed as e:  # the gateway said why
+            _failed(msg, e.code, permanent=e.permanent)
+            failed += 1
+        except Exception as e:  # a sender may fail in many ways (the network, a timeout): tried again later
+            _failed(msg, type(e).__name__, permanent=False)
             failed += 1
         else:
-            msg.sent_at = utcnow()
+            msg.sent_at, msg.status, msg.next_try_at = utcnow(), "sent", None
+            msg.provider_id = provider_id if isinstance(provider_id, str) else None
             if msg.kind in SECRET_KINDS:
                 msg.body = ""
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def _failed(msg: OutboxMessage, error: str, permanent: bool) -> None:
+    msg.last_error = error[:200]
+    if permanent or msg.attempts >= MAX_ATTEMPTS:
+        msg.status, msg.attempts, msg.next_try_at = "failed", MAX_ATTEMPTS, None
+    else:
+        msg.next_try_at = utcnow() + timedelta(minutes=BACKOFF_MINUTES[min(msg.attempts, len(BACKOFF_MINUTES)) - 1])
+
+
+def report_status(provider_id: str, status: str, error_code: str | None = None) -> bool:
+    """What the gateway's status callback says of a message it took: delivered, or failed after all.
+    False when no message has that id (a report for another system, or a message forgotten since)."""
+    outcome = sms.REPORTED.get(status)
+    msg = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)) \
+        if provider_id else None
+    if msg is None:
+        return False
+    if outcome == sms.DELIVERED and msg.status != sms.FAILED:
+        msg.status, msg.delivered_at = sms.DELIVERED, utcnow()
+    elif outcome == sms.FAILED:
+        msg.status, msg.last_error = sms.FAILED, f"twilio {error_code or status}"[:200]
+    db.session.commit()
+    return True
 
 
 # --- codes that have expired ---

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from portal.audit import record
 from portal.campaigns.models import Shift
 from portal.extensions import db
-from portal.notifications.services import queue, queue_to
+from portal.notifications.services import queue
 from portal.web import DomainError
 from portal.web.templating import InLocale, moment
 
@@ -37,13 +37,7 @@ def tell(person, kind: str, **params) -> bool:
     choice = person.campaign_channel
     if choice == "none":
         return False
-    if choice == "sms" and person.phone:
-        queue_to("sms", person.phone, person.locale or "en", kind, user_id=person.id, **params)
-    elif choice == "email" and person.email:
-        queue_to("email", person.email, person.locale or "en", kind, user_id=person.id, **params)
-    else:
-        queue(person, kind, **params)
-    return True
+    return queue(person, kind, via=choice, **params) is not None
 
 
 def choose_channel(person, channel: str | None) -> None:

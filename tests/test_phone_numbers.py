@@ -1,0 +1,156 @@
+"""Her number is hers (issue 15): a number given at registration or changed later gets nothing but the code
+that confirms it, and cannot reset the password, until she types that code back."""
+import re
+
+import pytest
+import time_machine
+
+from portal.accounts import services
+from portal.accounts.models import User
+from portal.audit import AuditLog
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.notifications.services import queue
+from tests.factories import PASSWORD, UserFactory
+from tests.helpers import csrf_token, post, sign_in
+
+
+def messages(**where):
+    return db.session.query(OutboxMessage).filter_by(**where).order_by(OutboxMessage.id).all()
+
+
+def code_in(msg) -> str:
+    return re.search(r"\b(\d{6})\b", msg.body).group(1)
+
+
+def test_a_strangers_number_gets_only_the_code_and_cannot_reset_the_password(app):
+    """Anyone can type a stranger's number when registering: nothing but the code goes to it, and asking for
+    a new password with it sends nothing (the answer is the same as for any number)."""
+    user = services.register("Someone", "a long password", phone="5123 4567", locale="fil")
+    assert not user.phone_confirmed and user.contact_channel is None
+    services.send_phone_code(user)
+    services.request_reset("5123 4567")
+    assert queue(user, "member_accepted", org="Samahan") is None
+    db.session.commit()
+    assert [(m.kind, m.to_address) for m in messages()] == [("phone_code", "+85251234567")]
+    code = code_in(messages()[0])
+    assert "Someone" not in messages()[0].body
+    services.confirm_phone(user, code)
+    assert user.phone_confirmed
+    services.request_reset("5123 4567")
+    assert [m.kind for m in messages(to_address="+85251234567")] == ["phone_code", "reset_code"]
+    actions = [a for (a,) in db.session.query(AuditLog.action).filter_by(entity_id=user.id, entity_type="users")]
+    assert "user.phone_code_sent" in actions and "user.phone_confirmed" in actions
+    # The audit rows say what happened, never the number.
+    assert not any("5123" in str(d) for (d,) in db.session.query(AuditLog.details).filter_by(entity_id=user.id))
+
+
+def test_until_then_messages_go_to_her_e_mail(app):
+    user = services.register("Ana", "a long password", phone="5123 4567", email="ana@example.org")
+    queue(user, "member_accepted", org="Samahan", via="sms")
+    services.request_reset("+852 5123 4567")
+    db.session.commit()
+    assert {(m.kind, m.channel, m.to_address) for m in messages()} == {
+        ("member_accepted", "email", "ana@example.org"), ("reset_code", "email", "ana@example.org")}
+
+
+def test_a_wrong_code_five_times_an_old_code_and_an_expired_one_are_refused(app):
+    user = services.register("Siti", "a long password", phone="0812 3456 7890", locale="id")
+    with time_machine.travel("2026-12-06 10:00 +0800", tick=False):
+        services.send_phone_code(user)
+        first = code_in(messages()[-1])
+        services.send_phone_code(user)  # a new code: the first stops working
+        second = code_in(messages()[-1])
+        if first != second:
+            with pytest.raises(services.BadResetCode):
+                services.confirm_phone(user, first)
+        wrong = "000000" if second != "000000" else "111111"
+        for _ in range(4):
+            with pytest.raises(services.BadResetCode):
+                services.confirm_phone(user, wrong)
+        with pytest.raises(services.BadResetCode):  # the fifth try: the right code, but no try is left
+            services.confirm_phone(user, second)
+        services.send_phone_code(user)
+        third = code_in(messages()[-1])
+    with time_machine.travel("2026-12-06 10:31 +0800", tick=False):
+        with pytest.raises(services.BadResetCode):
+            services.confirm_phone(user, third)
+    db.session.refresh(user)
+    assert not user.phone_confirmed
+
+
+def test_a_new_number_replaces_the_old_one_only_once_confirmed(app):
+    user = UserFactory(phone="+85251230001")
+    with pytest.raises(services.WrongPassword):
+        services.change_phone(user, "not my password", "5123 0002")
+    assert messages() == []
+    assert services.change_phone(user, PASSWORD, "5123 0002") == "+85251230002"
+    assert services.pending_number(user) == "+85251230002"
+    # Meanwhile the account keeps its number, confirmed, and messages still go there.
+    queue(user, "member_accepted", org="Samahan")
+    db.session.commit()
+    assert [(m.kind, m.to_address) for m in messages()] == [
+        ("phone_code", "+85251230002"), ("member_accepted", "+85251230001")]
+    services.confirm_phone(user, code_in(messages(kind="phone_code")[0]))
+    db.session.refresh(user)
+    assert user.phone == "+85251230002" and user.phone_confirmed and services.pending_number(user) is None
+    assert services.authenticate("5123 0002", PASSWORD) == user
+
+
+def test_a_number_someone_else_has_is_refused_even_if_she_took_it_meanwhile(app):
+    user, other = UserFactory(phone="+85251230001"), UserFactory(phone="+85251230003")
+    with pytest.raises(services.AlreadyRegistered):
+        services.change_phone(user, PASSWORD, other.phone)
+    services.change_phone(user, PASSWORD, "5123 0004")
+    code = code_in(messages(kind="phone_code")[0])
+    late = User(name="Late", phone="+85251230004", password_hash="x", locale="en")
+    db.session.add(late)
+    db.session.commit()
+    with pytest.raises(services.AlreadyRegistered):
+        services.confirm_phone(user, code)
+    db.session.refresh(user)
+    assert user.phone == "+85251230001"
+
+
+def test_registering_with_a_number_leads_to_the_code_page_and_the_code_confirms_it(client):
+    token = csrf_token(client, "/auth/register")
+    response = client.post("/auth/register", data={
+        "csrf_token": token, "name": "Dewi", "phone": "0812 3456 7890", "password": "a long password",
+        "confirm": "a long password", "locale": "id"})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/auth/phone/confirm")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "+6281234567890" in page and 'autocomplete="one-time-code"' in page
+    account = client.get("/auth/account").get_data(as_text=True)
+    assert "Belum dikonfirmasi" in account  # "Not confirmed", in her language
+    assert "belum dikonfirmasi" in client.get("/").get_data(as_text=True)  # and on her home page
+    wrong = post(client, "/auth/phone/confirm", {"code": "12"}, page="/auth/phone/confirm")
+    assert wrong.status_code == 422
+    code = code_in(messages(kind="phone_code")[0])
+    done = post(client, "/auth/phone/confirm", {"code": code, "next": "/"}, page="/auth/phone/confirm")
+    assert done.status_code == 303 and done.headers["Location"] == "/"
+    assert db.session.query(User).filter_by(phone="+6281234567890").one().phone_confirmed
+    assert client.get("/auth/phone/confirm").status_code == 303  # nothing left to confirm
+
+
+def test_a_new_code_can_be_asked_for_and_asking_too_often_is_refused_in_her_language(client):
+    user = services.register("Joy", "a long password", phone="5123 4009", locale="fil")
+    sign_in(client, user, "a long password")
+    page = client.get("/auth/phone/confirm").get_data(as_text=True)  # no code was sent yet: she asks for one
+    assert "Padalhan ako ng code sa SMS" in page and "Nagpadala kami" not in page
+    answers = [post(client, "/auth/phone/send", page="/auth/phone/confirm", follow_redirects=True)
+               for _ in range(6)]
+    assert all(a.status_code == 200 for a in answers)
+    assert "Masyadong" in answers[-1].get_data(as_text=True)  # "Too many tries", in Filipino
+    assert 1 <= len(messages(kind="phone_code")) < 6
+
+
+def test_changing_the_number_over_http_asks_for_the_password(client):
+    user = UserFactory(phone="+85251230001", locale="fil")
+    sign_in(client, user)
+    refused = post(client, "/auth/phone", {"phone": "5123 0002", "current": "wrong password"}, page="/auth/phone")
+    assert refused.status_code == 422 and messages() == []
+    bad = post(client, "/auth/phone", {"phone": "12", "current": PASSWORD}, page="/auth/phone")
+    assert bad.status_code == 422 and messages() == []
+    sent = post(client, "/auth/phone", {"phone": "5123 0002", "current": PASSWORD}, page="/auth/phone")
+    assert sent.status_code == 303 and sent.headers["Location"] == "/auth/phone/confirm"
+    assert "+85251230002" in client.get("/auth/phone/confirm").get_data(as_text=True)
