@@ -114,6 +114,8 @@ class Config:
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to point the client at a stand-in
     SMS_STATUS_URL = os.environ.get("SMS_STATUS_URL")  # https://<host>/hooks/sms/status, as Twilio calls it
     SMS_TIMEOUT_SECONDS = 15
+    # Hong Kong hours (from, until) in which only codes she asked for are sent (notifications.services).
+    QUIET_HOURS = (21, 8)
     WORKER_INTERVAL = 30
     # Closed and declined referrals are shredded (personal and case fields erased, counts kept) this long after.
     REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", "365"))
@@ -151,6 +153,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "portal-db://"  # the counts live in the test's database, emptied after each test
     # Cheap hashes keep the suite fast; production keeps argon2id's defaults.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    # The suite sends at whatever hour it runs; the tests of the quiet hours set them (test_outbox_and_cli).
+    QUIET_HOURS = None
 
     def __init__(self, **overrides):
         self.SECRET_KEY = "test-secret"

@@ -212,3 +212,23 @@ def test_cli_seed_demo_once(app):
     assert "Shift lead (campaigns)" in result.output and "+85251234010" in result.output
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "no demo data loaded" in result.output
+
+
+def test_quiet_hours_hold_messages_until_eight_but_not_a_code_she_asked_for(app, sent):
+    """Between 21:00 and 08:00 in Hong Kong only a code she has just asked for goes; a reminder or an offer
+    written at night waits in the outbox and goes at 08:00."""
+    app.config["QUIET_HOURS"] = (21, 8)
+    person = UserFactory()
+    with time_machine.travel(datetime(2026, 12, 5, 22, 30, tzinfo=HK), tick=False):
+        queue(person, "org_approved", org="Samahan")
+        queue(person, "reset_code", code="123456", minutes=30)
+        db.session.commit()
+        assert send_pending() == (1, 0) and [m.kind for m in sent] == ["reset_code"]
+    with time_machine.travel(datetime(2026, 12, 6, 7, 59, tzinfo=HK), tick=False):
+        assert send_pending() == (0, 0)
+    with time_machine.travel(datetime(2026, 12, 6, 8, 0, tzinfo=HK), tick=False):
+        assert send_pending() == (1, 0) and [m.kind for m in sent] == ["reset_code", "org_approved"]
+    with time_machine.travel(datetime(2026, 12, 6, 20, 59, tzinfo=HK), tick=False):
+        queue(person, "org_approved", org="Samahan")
+        db.session.commit()
+        assert send_pending() == (1, 0)

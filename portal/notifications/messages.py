@@ -133,3 +133,5 @@ SECRET_KINDS = frozenset({"reset_code", "phone_code", "case_code"})
 # Of those, the codes that die after RESET_CODE_MINUTES (unsent, they are never sent). A referred worker's
 # code lives as long as her case: its message is forgotten when the case is shredded (forget_messages()).
 EXPIRING_KINDS = frozenset({"reset_code", "phone_code"})
+# Codes she has just asked for and is waiting for: the only messages sent in the quiet hours (QUIET_HOURS).
+ASKED_FOR_KINDS = EXPIRING_KINDS

@@ -11,7 +11,7 @@ import re
 import smtplib
 import ssl
 from contextlib import suppress
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,11 +19,11 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, not_, or_, select, update
 
-from portal.clock import utcnow
+from portal.clock import HK, utcnow
 from portal.files import create_private, private_dir
 from portal.extensions import db
 from portal.notifications import sms
-from portal.notifications.messages import EXPIRING_KINDS, MESSAGES, SECRET_KINDS
+from portal.notifications.messages import ASKED_FOR_KINDS, EXPIRING_KINDS, MESSAGES, SECRET_KINDS
 from portal.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -128,15 +128,28 @@ def sender_for(channel: str):
 BACKOFF_MINUTES = (1, 5, 15, 60)
 
 
+def quiet_hours(now: datetime) -> bool:
+    """No message between 21:00 and 08:00 in Hong Kong (QUIET_HOURS) but a code she has just asked for: a
+    phone that buzzes at night in an employer's home is read by the employer, and wakes a worker who sleeps
+    little. The others wait in the outbox and go at 08:00."""
+    hours = current_app.config.get("QUIET_HOURS")
+    if not hours:
+        return False
+    start, end = time(hours[0]), time(hours[1])
+    hk = now.astimezone(HK).time()
+    return (hk >= start or hk < end) if start > end else start <= hk < end
+
+
 def send_pending(limit: int = 200) -> tuple[int, int]:
-    """Send unsent messages once (not those whose code has expired, nor those waiting to be tried again).
-    Returns (sent, failed)."""
+    """Send unsent messages once (not those whose code has expired, nor those waiting to be tried again,
+    nor, in the quiet hours, any but codes asked for). Returns (sent, failed)."""
     now = utcnow()
-    ids = db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
-                                       or_(OutboxMessage.next_try_at.is_(None), OutboxMessage.next_try_at <= now),
-                                       not_(_expired_code(now)))
-        .order_by(OutboxMessage.id).limit(limit)).all()
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+        or_(OutboxMessage.next_try_at.is_(None), OutboxMessage.next_try_at <= now), not_(_expired_code(now)))
+    if quiet_hours(now):
+        due = due.where(OutboxMessage.kind.in_(ASKED_FOR_KINDS))
+    ids = db.session.scalars(due.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
     for msg_id in ids:
         msg = db.session.get(OutboxMessage, msg_id)
