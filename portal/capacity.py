@@ -549,7 +549,10 @@ def waiting(places: Places, row) -> int:
 
 
 def offer_deadline(starts_at: datetime, now: datetime) -> datetime:
-    """48 hours, shorter as the start nears (half the time left, at least an hour), never past the start."""
-    left = aware(starts_at) - now
+    """48 hours, shorter as the start nears (half the time left, at least an hour), never past the start;
+    counted from when the message can reach her: an offer made in the quiet hours is held from 08:00."""
+    from portal.notifications.services import heard_from
+    told = heard_from(now)
+    left = aware(starts_at) - told
     hold = min(OFFER_HOLD, max(left / 2, MIN_OFFER_HOLD))
-    return min(now + hold, aware(starts_at))
+    return min(told + hold, aware(starts_at))

@@ -90,6 +90,21 @@ def test_an_offer_is_held_48_hours_less_as_the_start_nears_never_past_it(app):
     assert capacity.offer_deadline(now + timedelta(minutes=30), now) == now + timedelta(minutes=30)
 
 
+def test_an_offer_made_in_the_quiet_hours_is_held_from_eight(app):
+    """Its message waits until 08:00 (notifications.services.quiet_hours): so does the clock of the hold."""
+    from datetime import datetime
+
+    from portal.clock import HK
+    app.config["QUIET_HOURS"] = (21, 8)
+    night, eight = datetime(2026, 12, 5, 22, 30, tzinfo=HK), datetime(2026, 12, 6, 8, 0, tzinfo=HK)
+    assert capacity.offer_deadline(night + timedelta(days=7), night) == eight + timedelta(hours=48)
+    assert capacity.offer_deadline(eight + timedelta(hours=10), night) == eight + timedelta(hours=5)
+    early = datetime(2026, 12, 6, 7, 0, tzinfo=HK)  # starts before she can hear of it: held until the start
+    assert capacity.offer_deadline(early, night) == early
+    day = datetime(2026, 12, 6, 12, 0, tzinfo=HK)
+    assert capacity.offer_deadline(day + timedelta(days=7), day) == day + timedelta(hours=48)
+
+
 def test_locking_refuses_to_commit_a_callers_half_done_change(app):
     ts = SessionFactory()
     ts.venue = "changed but not saved"

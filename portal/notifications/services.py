@@ -140,6 +140,15 @@ def quiet_hours(now: datetime) -> bool:
     return (hk >= start or hk < end) if start > end else start <= hk < end
 
 
+def heard_from(now: datetime) -> datetime:
+    """When a message written `now` (not a code) can reach her: now, or at the end of the quiet hours."""
+    if not quiet_hours(now):
+        return now
+    hk = now.astimezone(HK)
+    end = hk.replace(hour=current_app.config["QUIET_HOURS"][1], minute=0, second=0, microsecond=0)
+    return (end if end > hk else end + timedelta(days=1)).astimezone(timezone.utc)
+
+
 def send_pending(limit: int = 200) -> tuple[int, int]:
     """Send unsent messages once (not those whose code has expired, nor those waiting to be tried again,
     nor, in the quiet hours, any but codes asked for). Returns (sent, failed)."""
