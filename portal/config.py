@@ -87,6 +87,8 @@ class Config:
     RESET_LIMIT_TARGET_DAY = "6 per day"        #   the answer is the same and nothing is sent
     CODE_LIMIT_ADDRESS = "20 per hour"          # wrong reset codes from one address (each code dies at 5)
     REGISTER_LIMIT_ADDRESS = "40 per hour"      # an organisation may register its members on one Wi-Fi
+    PHONE_CODE_LIMIT_ADDRESS = "40 per hour"    # numbers' codes: as many as registrations on one Wi-Fi
+    PHONE_CODE_LIMIT_ACCOUNT = "6 per day"      # numbers' codes one account asks for (its own, or new ones)
     REGISTER_LIMIT_TARGET = "5 per hour"        # tries with one number or e-mail
     JOIN_LIMIT_ADDRESS = "30 per hour"          # wrong join codes
     JOIN_LIMIT_ACCOUNT = "10 per hour"

@@ -118,6 +118,9 @@ MATRIX = [
     Row("accounts.change_phone", "POST", signed_in(422)),
     # The SMS gateway's status report: only with the gateway's signature, which no one here has.
     Row("hooks.sms_status", "POST", everyone(403)),
+    # Messages that did not arrive: the administrator's (none in the world: sending one again is refused).
+    Row("staff.messages", "GET", only(200, {"admin"})),
+    Row("staff.resend_message", "POST", only(303, {"admin"}), args=lambda w: {"msg_id": 999999}),
     Row("organisations.mine", "GET", signed_in(200)),
     Row("organisations.register", "GET", everyone(200)),
     Row("organisations.register", "POST", signed_in(422)),

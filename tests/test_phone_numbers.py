@@ -8,6 +8,7 @@ import time_machine
 from portal.accounts import services
 from portal.accounts.models import User
 from portal.audit import AuditLog
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import queue
@@ -97,13 +98,13 @@ def test_a_new_number_replaces_the_old_one_only_once_confirmed(app):
     assert services.authenticate("5123 0002", PASSWORD) == user
 
 
-def test_a_number_someone_else_has_is_refused_even_if_she_took_it_meanwhile(app):
+def test_a_number_someone_confirmed_meanwhile_is_refused(app):
     user, other = UserFactory(phone="+85251230001"), UserFactory(phone="+85251230003")
-    with pytest.raises(services.AlreadyRegistered):
-        services.change_phone(user, PASSWORD, other.phone)
+    assert services.change_phone(user, PASSWORD, other.phone) == other.phone  # the same answer...
+    assert messages() == []  # ...but nothing goes to a number someone has confirmed
     services.change_phone(user, PASSWORD, "5123 0004")
     code = code_in(messages(kind="phone_code")[0])
-    late = User(name="Late", phone="+85251230004", password_hash="x", locale="en")
+    late = User(name="Late", phone="+85251230004", password_hash="x", locale="en", phone_confirmed_at=utcnow())
     db.session.add(late)
     db.session.commit()
     with pytest.raises(services.AlreadyRegistered):
@@ -154,3 +155,61 @@ def test_changing_the_number_over_http_asks_for_the_password(client):
     sent = post(client, "/auth/phone", {"phone": "5123 0002", "current": PASSWORD}, page="/auth/phone")
     assert sent.status_code == 303 and sent.headers["Location"] == "/auth/phone/confirm"
     assert "+85251230002" in client.get("/auth/phone/confirm").get_data(as_text=True)
+
+
+def test_whether_a_number_has_an_account_is_not_told_and_asking_is_limited(app):
+    """An employer with an account of her own must not learn, by asking for codes, which numbers are
+    registered: a number someone confirmed gets nothing and the answer is the same; asking is limited per
+    account whatever the number."""
+    from portal import throttle
+    owner, asker = UserFactory(phone="+85251230010"), UserFactory(phone="+85251230011")
+    assert services.change_phone(asker, PASSWORD, owner.phone, address="203.0.113.9") == owner.phone
+    assert messages(to_address=owner.phone) == []
+    assert services.change_phone(asker, PASSWORD, "5123 0012", address="203.0.113.9") == "+85251230012"
+    for n in range(13, 17):
+        services.change_phone(asker, PASSWORD, f"5123 00{n}", address="203.0.113.9")
+    with pytest.raises(throttle.TooManyTries):  # six a day per account, whichever the numbers
+        services.change_phone(asker, PASSWORD, owner.phone, address="203.0.113.9")
+
+
+def test_a_number_typed_into_another_account_is_still_hers_to_claim(app):
+    squatter = services.register("Employer", "a long password", phone="5123 0020", email="boss@example.org")
+    owner = services.register("Rina", "a long password", phone="5123 0020", locale="id")
+    assert owner.phone is None  # not yet: it is hers once she types the code
+    services.send_phone_code(owner, "5123 0020")
+    services.confirm_phone(owner, code_in(messages(kind="phone_code")[-1]))
+    db.session.refresh(squatter)
+    assert owner.phone == "+85251230020" and owner.phone_confirmed and squatter.phone is None
+    assert db.session.query(AuditLog).filter_by(action="user.phone_released", entity_id=squatter.id).count() == 1
+    with pytest.raises(services.AlreadyRegistered):  # confirmed now: no one else can register it
+        services.register("Another", "a long password", phone="5123 0020")
+
+
+def test_a_confirmed_number_ends_the_reset_codes_sent_before(app):
+    user = UserFactory(phone="+85251230030")
+    services.request_reset(user.phone)
+    reset = code_in(messages(kind="reset_code")[0])
+    services.change_phone(user, PASSWORD, "5123 0031")
+    services.confirm_phone(user, code_in(messages(kind="phone_code")[0]))
+    with pytest.raises(services.BadResetCode):
+        services.reset_password("5123 0031", reset, "a new long password")
+
+
+def test_many_registrations_on_one_wifi_each_get_their_code(client):
+    """An organisation registers its members on one Wi-Fi: every one of them gets her code."""
+    for i in range(12):
+        token = csrf_token(client, "/auth/register")
+        client.post("/auth/register", data={"csrf_token": token, "name": f"Member {i}", "phone": f"5123 01{i:02d}",
+                                            "password": "a long password", "confirm": "a long password",
+                                            "locale": "fil"})
+        client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert len(messages(kind="phone_code")) == 12
+
+
+def test_editing_a_shift_keeps_a_lead_whose_number_is_not_confirmed(app):
+    from portal.campaigns.forms import ShiftForm
+    from tests.factories import ShiftFactory
+    lead = UserFactory(phone="+85251230040", phone_confirmed_at=None)
+    shift = ShiftFactory(lead_id=lead.id)
+    with app.test_request_context():
+        assert ShiftForm.of(shift).lead.data == "+85251230040"

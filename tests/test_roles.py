@@ -23,7 +23,7 @@ CASES = {
     MissionRole.STAFF: set(),
     MissionRole.CASEWORKER: {Power.WORK_ASSIGNED_CASES},
     MissionRole.SUPERVISOR: {Power.WORK_ASSIGNED_CASES, Power.WORK_EVERY_CASE},
-    MissionRole.ADMIN: {Power.MANAGE_ACCOUNTS},
+    MissionRole.ADMIN: {Power.MANAGE_ACCOUNTS, Power.RESEND_MESSAGES},
 }
 
 

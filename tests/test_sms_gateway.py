@@ -145,3 +145,65 @@ def test_an_undelivered_report_marks_the_message_failed(gateway, client):
 def test_without_a_gateway_configured_the_callback_refuses_everything(client):
     params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
     assert report(client, params, token="anything").status_code == 403
+
+
+def test_the_administrator_sees_failed_messages_without_their_text_and_sends_one_again(gateway, app):
+    from portal.audit import AuditLog
+    from tests.factories import StaffFactory
+    from tests.helpers import post, sign_in
+    gateway.expect_ordered_request(MESSAGES, method="POST").respond_with_response(refused(400, 21614))
+    gateway.expect_ordered_request(MESSAGES, method="POST").respond_with_response(accepted())
+    msg = a_message()
+    send_pending()
+    admin, staff = StaffFactory(role="admin"), StaffFactory()
+    other = app.test_client()
+    sign_in(other, staff)
+    assert other.get("/staff/messages").status_code == 403
+    assert post(other, f"/staff/messages/{msg.id}/resend", page="/staff/").status_code == 403
+    client = app.test_client()
+    sign_in(client, admin)
+    page = client.get("/staff/messages").get_data(as_text=True)
+    assert "twilio 21614" in page and "•••• 9999" in page
+    assert "Samahan" not in page and "+85251239999" not in page  # not her text, not her whole number
+    answer = post(client, f"/staff/messages/{msg.id}/resend", page="/staff/messages", follow_redirects=True)
+    assert "back in the outbox" in answer.get_data(as_text=True)
+    assert send_pending() == (1, 0)
+    db.session.refresh(msg)
+    assert msg.status == "sent" and db.session.query(AuditLog).filter_by(action="outbox.resent").count() == 1
+    assert "Every message arrived" in client.get("/staff/messages").get_data(as_text=True)
+
+
+def test_an_expired_code_is_not_sent_again(gateway, app):
+    from portal.notifications.services import CannotResend, resend
+    from tests.factories import StaffFactory
+    gateway.expect_request(MESSAGES, method="POST").respond_with_response(refused(400, 21211))
+    user = UserFactory(phone="+85251239998")
+    queue(user, "reset_code", code="123456", minutes=30)
+    db.session.commit()
+    send_pending()
+    msg = db.session.scalars(select(OutboxMessage)).one()
+    assert msg.status == "failed"
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        with pytest.raises(CannotResend):
+            resend(StaffFactory(role="admin"), msg.id)
+
+
+def test_a_wrong_token_holds_every_message_rather_than_failing_it(gateway):
+    gateway.expect_request(MESSAGES, method="POST").respond_with_response(refused(401, 20003))
+    msg = a_message()
+    assert send_pending() == (0, 1)
+    db.session.refresh(msg)
+    assert msg.status == "queued" and msg.next_try_at is not None and msg.last_error == "twilio 20003"
+
+
+def test_a_message_being_sent_is_not_picked_up_by_another_worker(app):
+    """The claim is a lease: while one worker waits for the gateway, another round does not send it again."""
+    inner = []
+
+    class Slow:
+        def send(self, msg):
+            inner.append(send_pending())  # another worker's round, meanwhile
+            return None
+    app.extensions["outbox.sender"] = Slow()
+    a_message()
+    assert send_pending() == (1, 0) and inner == [(0, 0)]

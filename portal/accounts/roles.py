@@ -27,6 +27,7 @@ class Power(StrEnum):
     WORK_ASSIGNED_CASES = "work_assigned_cases"    # read, note, refer onward and close her own cases
     WORK_EVERY_CASE = "work_every_case"            # the same for every case; triage, decide, (re)assign
     MANAGE_ACCOUNTS = "manage_accounts"            # Mission accounts and their roles
+    RESEND_MESSAGES = "resend_messages"            # the outbox's failed messages (kind, channel, error), sent again
 
 
 _EVERY_DESK = frozenset({Power.STAFF_PAGES, Power.SEE_ORGANISATIONS, Power.DECIDE_ORGANISATIONS,
@@ -37,7 +38,7 @@ POWERS: dict[MissionRole, frozenset[Power]] = {
     MissionRole.STAFF: _EVERY_DESK,
     MissionRole.CASEWORKER: _EVERY_DESK | {Power.WORK_ASSIGNED_CASES},
     MissionRole.SUPERVISOR: _EVERY_DESK | {Power.WORK_ASSIGNED_CASES, Power.WORK_EVERY_CASE},
-    MissionRole.ADMIN: _EVERY_DESK | {Power.MANAGE_ACCOUNTS},
+    MissionRole.ADMIN: _EVERY_DESK | {Power.MANAGE_ACCOUNTS, Power.RESEND_MESSAGES},
 }
 
 

@@ -138,16 +138,19 @@ def register():
                               phone=form.phone.data or None, email=form.email.data or None,
                               address=throttle.address())
         if error is None:
-            target, refused = _next_url(form.next.data), None
-            if user.phone:  # her number is hers once she types back the code sent to it
-                _sent, refused = attempt(services.send_phone_code, user, address=throttle.address())
+            target, phone, refused = _next_url(form.next.data), None, None
+            if form.phone.data:  # her number is hers once she types back the code sent to it
+                phone, refused = attempt(services.send_phone_code, user, form.phone.data,
+                                         address=throttle.address())
                 target = url_for("accounts.confirm_phone", next=target)
             response = _signed_in(services.start_sign_in(user), redirect_to(target))  # a new session: flash after
             with force_locale(user.locale):  # the language she chose in the form, not the page's
                 flash(_("Welcome! Your account is ready."), "success")
-                if user.phone and refused is None:
+                if phone:
                     flash(_("We sent a code to %(phone)s. Type it here to confirm that the number is yours.",
-                            phone=user.phone), "info")
+                            phone=phone), "info")
+                elif refused is not None:
+                    flash(str(refused), "error")
             return response
     return render_form("accounts/register.html", form=form, error=error)
 
@@ -243,7 +246,8 @@ def set_language():
 def account():
     from portal.organisations.services import memberships_for
     return render("accounts/account.html", memberships=memberships_for(current_user),
-                  signed_in=services.active_sign_ins(current_user), form=EmptyForm())
+                  signed_in=services.active_sign_ins(current_user), form=EmptyForm(),
+                  pending=services.pending_number(current_user))
 
 
 def _current_locale() -> str:

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal import throttle
 from portal.accounts.devices import Device
@@ -159,9 +160,12 @@ def register(name: str, password: str, locale: str = "en", phone: str | None = N
     if len(password or "") < MIN_PASSWORD:
         raise WeakPassword()
     password_hash = hasher().hash(password)  # before the check below: as long whether or not it is taken
-    if (phone and db.session.scalar(select(User.id).where(User.phone == phone))) or \
+    holder = db.session.scalar(select(User).where(User.phone == phone)) if phone else None
+    if (holder and holder.phone_confirmed) or \
             (email and db.session.scalar(select(User.id).where(func.lower(User.email) == email))):
         raise AlreadyRegistered()
+    if holder:  # typed into another account that never confirmed it: hers once she types the code sent to it
+        phone = None
     if locale not in current_app.config["LANGUAGES"]:
         locale = "en"
     user = User(name=name.strip(), phone=phone, email=email, locale=locale, password_hash=password_hash, role=role)
@@ -434,24 +438,32 @@ def _take_a_try(code_id: int) -> bool:
 
 def send_phone_code(user: User, phone: str | None = None, address: str | None = None) -> str:
     """Send a code to `phone` (a new number she wants), else to her number: the one message that goes to a
-    number not yet confirmed. Limited per address and per number, as reset codes are. Returns the number."""
+    number not yet confirmed. Limited per address, per account and per number, before anything is looked up.
+    A number another account has confirmed gets nothing, and the answer is the same: whether a number has an
+    account is not told here. A number another account holds unconfirmed does get the code: it is hers if
+    she types it (confirm_phone). Returns the number."""
     phone = normalise_phone(phone) if phone else user.phone
     if not phone:
         raise NeedContact()
     if phone == user.phone and user.phone_confirmed:
         raise NumberAlreadyConfirmed()
-    if phone != user.phone and db.session.scalar(select(User.id).where(User.phone == phone)):
-        raise AlreadyRegistered()
     if address is not None:
         target = throttle.key(f"phone:{phone}")
-        throttle.take((throttle.RESET_ADDRESS, address), (throttle.RESET_TARGET, target),
-                      (throttle.RESET_TARGET_DAY, target))
+        throttle.take((throttle.PHONE_CODE_ADDRESS, address),
+                      (throttle.PHONE_CODE_ACCOUNT, throttle.key(f"user:{user.id}")),
+                      (throttle.RESET_TARGET, target), (throttle.RESET_TARGET_DAY, target))
     code = _new_code(user, CodePurpose.PHONE, phone)
-    queue_to("sms", phone, user.locale or "en", "phone_code", user_id=user.id, code=code,
-             minutes=current_app.config["RESET_CODE_MINUTES"])
+    if not _confirmed_elsewhere(user, phone):
+        queue_to("sms", phone, user.locale or "en", "phone_code", user_id=user.id, code=code,
+                 minutes=current_app.config["RESET_CODE_MINUTES"])
     record(user, "user.phone_code_sent", user, {"new_number": phone != user.phone})
     db.session.commit()
     return phone
+
+
+def _confirmed_elsewhere(user: User, phone: str) -> bool:
+    return bool(db.session.scalar(select(User.id).where(User.phone == phone, User.id != user.id,
+                                                        User.phone_confirmed_at.isnot(None))))
 
 
 def change_phone(user: User, current: str, phone: str, address: str | None = None) -> str:
@@ -470,16 +482,31 @@ def pending_number(user: User) -> str | None:
 
 def confirm_phone(user: User, code: str, address: str | None = None) -> User:
     """The number her newest code was sent to is hers: it becomes her number, confirmed (a new number
-    replaces the old one only now, so that until then the account keeps what it had)."""
+    replaces the old one only now, so that until then the account keeps what it had). Another account that
+    held it unconfirmed loses it; codes to set a new password sent before stop working."""
     taken = throttle.take((throttle.CODE_ADDRESS, address)) if address is not None else throttle.Taken([])
     row = _use_code(user, CodePurpose.PHONE, code, taken)
-    if row.phone != user.phone and db.session.scalar(select(User.id).where(User.phone == row.phone)):
-        db.session.rollback()
-        raise AlreadyRegistered()
     changed = row.phone != user.phone
+    if changed:
+        other = db.session.scalars(select(User).where(User.phone == row.phone, User.id != user.id)
+                                   .with_for_update()).first()
+        if other is not None and other.phone_confirmed:  # confirmed there meanwhile
+            db.session.rollback()
+            raise AlreadyRegistered()
+        if other is not None:
+            other.phone = None
+            record(user, "user.phone_released", other)
+            db.session.flush()
+        db.session.execute(update(OneTimeCode).where(
+            OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.RESET, OneTimeCode.used_at.is_(None))
+            .values(used_at=utcnow()))
     user.phone, user.phone_confirmed_at = row.phone, utcnow()
     record(user, "user.phone_confirmed", user, {"new_number": changed})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same number confirmed by two at the same moment
+        db.session.rollback()
+        raise AlreadyRegistered() from None
     return user
 
 

@@ -94,7 +94,7 @@ class ShiftForm(Form):
     @classmethod
     def of(cls, shift):
         starts, ends = shift.starts_at.astimezone(HK), shift.ends_at.astimezone(HK)
-        lead = shift.lead.contact_address if shift.lead else ""
+        lead = (shift.lead.email or shift.lead.phone or "") if shift.lead else ""  # how staff name her
         return cls(activity=shift.activity, role=shift.role, language=shift.language, place=shift.place,
                    map_url=shift.map_url, date=starts.date(), start=starts.time(), end=ends.time(),
                    capacity=shift.capacity, bring=shift.bring_keys, bring_note=shift.bring_note, lead=lead)

@@ -17,14 +17,17 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, not_, or_, select, update
 
-from portal.clock import HK, utcnow
+from portal.audit import record
+from portal.clock import HK, aware, utcnow
 from portal.files import create_private, private_dir
 from portal.extensions import db
 from portal.notifications import sms
 from portal.notifications.messages import ASKED_FOR_KINDS, EXPIRING_KINDS, MESSAGES, SECRET_KINDS
 from portal.notifications.models import OutboxMessage
+from portal.web import DomainError
 
 MAX_ATTEMPTS = 5
 STAMP = "%Y%m%dT%H%M%S"
@@ -126,6 +129,7 @@ def sender_for(channel: str):
 # After a temporary failure (a gateway down or busy) the next try waits longer each time; after the last,
 # the message is marked failed, for an administrator to see and send again.
 BACKOFF_MINUTES = (1, 5, 15, 60)
+CLAIM_LEASE = timedelta(minutes=2)  # longer than a sender's timeout
 
 
 def quiet_hours(now: datetime) -> bool:
@@ -162,11 +166,13 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
     sent = failed = 0
     for msg_id in ids:
         msg = db.session.get(OutboxMessage, msg_id)
-        # Claim it: another worker that got here first has raised `attempts`.
+        # Claim it: another worker that got here first has raised `attempts`. The claim is a lease: while
+        # this worker waits for the gateway (up to its timeout), no other picks the message up again.
         claimed = db.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == msg_id, OutboxMessage.sent_at.is_(None),
-                                        OutboxMessage.attempts == msg.attempts)
-            .values(attempts=OutboxMessage.attempts + 1)).rowcount
+                                        OutboxMessage.attempts == msg.attempts,
+                                        or_(OutboxMessage.next_try_at.is_(None), OutboxMessage.next_try_at <= now))
+            .values(attempts=OutboxMessage.attempts + 1, next_try_at=utcnow() + CLAIM_LEASE)).rowcount
         db.session.commit()
         if not claimed:
             continue
@@ -192,6 +198,8 @@ def _failed(msg: OutboxMessage, error: str, permanent: bool) -> None:
     msg.last_error = error[:200]
     if permanent or msg.attempts >= MAX_ATTEMPTS:
         msg.status, msg.attempts, msg.next_try_at = "failed", MAX_ATTEMPTS, None
+        if msg.kind in SECRET_KINDS:  # a code that will not be sent is not kept
+            msg.body = ""
     else:
         msg.next_try_at = utcnow() + timedelta(minutes=BACKOFF_MINUTES[min(msg.attempts, len(BACKOFF_MINUTES)) - 1])
 
@@ -210,6 +218,29 @@ def report_status(provider_id: str, status: str, error_code: str | None = None) 
         msg.status, msg.last_error = sms.FAILED, f"twilio {error_code or status}"[:200]
     db.session.commit()
     return True
+
+
+def failed_messages():
+    """The messages that did not arrive, newest first (for the administrator: never their text)."""
+    return select(OutboxMessage).where(OutboxMessage.status == sms.FAILED).order_by(OutboxMessage.id.desc())
+
+
+class CannotResend(DomainError):
+    message = _l("This message cannot be sent again: it was sent, or it carried a code that has expired "
+                 "or was forgotten. She can ask for a new code.")
+
+
+def resend(actor, msg_id: int) -> OutboxMessage:
+    """A failed message back in the outbox, tried again as a new one (after the number was corrected, or
+    the gateway is back). Not one whose text was emptied: a code expired or forgotten is not sent."""
+    msg = db.session.get(OutboxMessage, msg_id)
+    expired = msg is not None and msg.kind in EXPIRING_KINDS and aware(msg.created_at) < utcnow() - _code_lifetime()
+    if msg is None or msg.status != sms.FAILED or not msg.body or not msg.to_address or expired:
+        raise CannotResend()
+    msg.status, msg.attempts, msg.next_try_at, msg.last_error = "queued", 0, None, None
+    record(actor, "outbox.resent", msg, {"kind": msg.kind, "channel": msg.channel})
+    db.session.commit()
+    return msg
 
 
 # --- codes that have expired ---

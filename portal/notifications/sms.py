@@ -56,8 +56,9 @@ class TwilioSender:
         try:
             sent = self.client.messages.create(to=msg.to_address, body=msg.body, **sender, **callback)
         except TwilioRestException as e:
-            permanent = e.code in PERMANENT_CODES or (400 <= (e.status or 0) < 500 and e.status != 429)
-            raise SendFailed(f"twilio {e.code or e.status}", permanent) from None
+            # Only an error about this message and number is permanent. A wrong or rotated token (401, 20003),
+            # a gateway busy (429) or down (5xx) hold every message: they wait in the outbox until mended.
+            raise SendFailed(f"twilio {e.code or e.status}", e.code in PERMANENT_CODES) from None
         return sent.sid
 
 

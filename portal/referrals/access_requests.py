@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, or_, select
+from sqlalchemy import and_, case, or_, select
 
 from portal.accounts.models import User
 from portal.accounts.services import normalise_email, normalise_phone
@@ -52,7 +52,9 @@ def requests():
 def _hers(req: AccessRequest):
     subject = req.subject or {}
     keys = [k for k in (worker_key(subject.get("phone")), worker_key(subject.get("email"))) if k]
-    accounts = select(User.id).where(or_(User.phone == subject.get("phone"), User.email == subject.get("email")))
+    # An account's number counts once she confirmed it: someone may have typed hers into another account.
+    accounts = select(User.id).where(or_(and_(User.phone == subject.get("phone"), User.phone_confirmed_at.isnot(None)),
+                                         User.email == subject.get("email")))
     return select(Referral).where(Referral.state != ReferralState.DRAFT, or_(
         Referral.phone_key.in_(keys), Referral.email_key.in_(keys), Referral.worker_id.in_(accounts)))\
         .order_by(Referral.created_at, Referral.id)

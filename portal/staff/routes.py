@@ -4,14 +4,16 @@ from flask_login import current_user, login_required
 
 from portal.accounts.roles import Power, can
 from portal.extensions import db
+from portal.notifications import services as outbox
 from portal.organisations import services as orgs
 from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, queries
 from portal.staff.forms import QueueFilterForm
 from portal.web import (
-    act, block_or_redirect, filters_from, get_or_404, is_safe_next, paginate, render, require,
+    act, block_or_redirect, filters_from, get_or_404, is_safe_next, paginate, redirect_to, render, require,
 )
+from portal.web.forms import EmptyForm
 
 
 @bp.before_request
@@ -88,3 +90,19 @@ def _row_answer(org):
 def _row(org):
     db.session.refresh(org)
     return dict(org=org, reject_reasons=_reasons)
+
+
+# --- messages that did not arrive (the administrator's) ---
+
+@bp.get("/messages")
+def messages():
+    require(can(current_user, Power.RESEND_MESSAGES))
+    return render("staff/messages.html", page=paginate(outbox.failed_messages()), form=EmptyForm())
+
+
+@bp.post("/messages/<int:msg_id>/resend")
+def resend_message(msg_id):
+    require(can(current_user, Power.RESEND_MESSAGES))
+    if EmptyForm().validate_on_submit():
+        act(outbox.resend, current_user, msg_id, done=_("The message is back in the outbox: it goes within a minute."))
+    return redirect_to(url_for("staff.messages"))

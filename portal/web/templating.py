@@ -89,6 +89,16 @@ def moment(dt: datetime) -> InLocale:
     return InLocale(lambda: format_datetime_named(aware(dt), "day_time"))
 
 
+def masked(address: str | None) -> str:
+    """A number or an e-mail, enough to tell two apart and no more: "•••• 4567", "a•••@example.org"."""
+    if not address:
+        return "—"
+    if "@" in address:
+        name, _, domain = address.partition("@")
+        return f"{name[:1]}•••@{domain}"
+    return f"•••• {address[-4:]}"
+
+
 def init_app(app):
     from portal.organisations.models import COMMUNITIES, DISTRICTS, ORG_LANGUAGES
     from portal.trainings.models import DELIVERY_LANGUAGES, PROGRAMMES
@@ -136,5 +146,6 @@ def init_app(app):
         shift_role=lambda code: SHIFT_ROLES.get(code, code),
         listed=lambda items: format_list([str(i) for i in items], locale=str(get_locale())),
         hours=lambda minutes: format_decimal(round((minutes or 0) / 60, 2), locale=str(get_locale())),
+        masked=masked,
     )
     app.jinja_env.globals["flashes"] = lambda: get_flashed_messages(with_categories=True)
