@@ -232,3 +232,21 @@ def test_quiet_hours_hold_messages_until_eight_but_not_a_code_she_asked_for(app,
         queue(person, "org_approved", org="Samahan")
         db.session.commit()
         assert send_pending() == (1, 0)
+
+
+def test_every_message_about_a_session_or_shift_says_where(app):
+    """A booking confirmation tried on a phone named the course but not the venue: every message with a day
+    and time carries the place too, in every language."""
+    from portal.notifications.messages import MESSAGES
+    from tests.factories import SessionFactory
+    from portal.trainings import services as trainings
+    timed = [kind for kind, (_s, body) in MESSAGES.items() if "%(when)s" in body._args[0]]
+    assert len(timed) >= 10
+    assert [k for k in timed if "%(where)s" not in MESSAGES[k][1]._args[0]] == []
+    ts = SessionFactory(venue="Bayanihan Centre, Kennedy Town")
+    for lang in ("en", "fil", "id"):
+        person = UserFactory(locale=lang)
+        trainings.book(person, ts, person)
+    bodies = [m.body for m in db.session.scalars(select(OutboxMessage)
+                                                 .where(OutboxMessage.kind == "booking_confirmed"))]
+    assert len(bodies) == 3 and all("Bayanihan Centre, Kennedy Town" in b for b in bodies)

@@ -36,12 +36,12 @@ MESSAGES = {
     ),
     "booking_confirmed": (
         _l("Your training place is booked"),
-        _l("You have a place in %(course)s on %(when)s. If your day off is cancelled, release the place "
+        _l("You have a place in %(course)s on %(when)s at %(where)s. If your day off is cancelled, release the place "
            "on the portal so that someone else can come."),
     ),
     "seat_offered": (
         _l("A place is free for you"),
-        _l("A place in %(course)s on %(when)s is held for you until %(until)s. Sign in to accept it."),
+        _l("A place in %(course)s on %(when)s at %(where)s is held for you until %(until)s. Sign in to accept it."),
     ),
     "offer_expired": (
         _l("The place offered to you has passed on"),
@@ -50,7 +50,7 @@ MESSAGES = {
     ),
     "session_cancelled": (
         _l("A training was cancelled"),
-        _l("%(course)s on %(when)s is cancelled. We are sorry. Look on the portal for other dates."),
+        _l("%(course)s on %(when)s at %(where)s is cancelled. We are sorry. Look on the portal for other dates."),
     ),
     "session_changed": (
         _l("A training you booked has changed"),
@@ -64,7 +64,7 @@ MESSAGES = {
     ),
     "outreach_accepted": (
         _l("Your training request was accepted"),
-        _l("The Mission will give %(course)s for %(org)s on %(when)s. Sign in to book your members."),
+        _l("The Mission will give %(course)s for %(org)s on %(when)s at %(where)s. Sign in to book your members."),
     ),
     "outreach_declined": (
         _l("Your training request was declined"),

@@ -16,7 +16,7 @@ from portal.trainings.models import Course, DeclineReason, OutreachRequest, Outr
 from portal.trainings.services.access import is_staff
 from portal.trainings.services.errors import NotSundays, StateChanged
 from portal.trainings.services.sessions import check_times, create_session
-from portal.trainings.services.texts import _InLocale, _title, _when
+from portal.trainings.services.texts import _InLocale, _title, _when, _where
 from portal.web import NotAllowed
 
 
@@ -65,7 +65,8 @@ def accept_outreach(staff, req: OutreachRequest, course: Course, starts_at: date
     record(staff, "outreach.accepted", req, {"session_id": ts.id})
     leader = db.session.get(User, req.requested_by_id) if req.requested_by_id else None
     if leader is not None:
-        queue(leader, "outreach_accepted", org=req.organisation.name, course=_title(ts), when=_when(ts.starts_at))
+        queue(leader, "outreach_accepted", org=req.organisation.name, course=_title(ts), when=_when(ts.starts_at),
+              where=_where(ts))
     db.session.commit()
     return ts
 

@@ -10,7 +10,7 @@ from portal.trainings.services.errors import (
     AlreadyBooked, AlreadyWaiting, NotFullYet, OfferGone, SessionFull, TooLateToCancel,
 )
 from portal.trainings.services.rules import check_bookable, check_clash, check_prerequisites
-from portal.trainings.services.texts import _title, _when
+from portal.trainings.services.texts import _title, _when, _where
 
 
 def _still_offered(ts: TrainingSession) -> bool:
@@ -19,7 +19,8 @@ def _still_offered(ts: TrainingSession) -> bool:
 
 def _offered(entry: WaitlistEntry, ts: TrainingSession) -> None:
     record(None, "waitlist.offered", entry, {"session_id": ts.id})
-    queue(entry.user, "seat_offered", course=_title(ts), when=_when(ts.starts_at), until=_when(entry.offer_expires_at))
+    queue(entry.user, "seat_offered", course=_title(ts), when=_when(ts.starts_at), where=_where(ts),
+          until=_when(entry.offer_expires_at))
 
 
 def _expired(entry: WaitlistEntry, ts: TrainingSession) -> None:
@@ -33,7 +34,7 @@ def _check(ts: TrainingSession, person, org, waiting: bool) -> None:
 
 
 def _confirmed(person, ts: TrainingSession) -> None:
-    queue(person, "booking_confirmed", course=_title(ts), when=_when(ts.starts_at))
+    queue(person, "booking_confirmed", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
 
 
 SEATS = Places(row=TrainingSession, entry=WaitlistEntry, parent="session_id", full=SessionFull,

@@ -124,7 +124,7 @@ def cancel_session(staff, ts: TrainingSession) -> int:
     ts.version += 1
     holders, entries = close(SEATS, ts)
     for person in [h.user for h in holders] + [e.user for e in entries]:
-        queue(person, "session_cancelled", course=_title(ts), when=_when(ts.starts_at))
+        queue(person, "session_cancelled", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
     told = len(holders) + len(entries)
     record(staff, "session.cancelled", ts, {"told": told})
     db.session.commit()
