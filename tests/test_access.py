@@ -116,6 +116,7 @@ MATRIX = [
     Row("accounts.send_phone_code", "POST", signed_in(303)),
     Row("accounts.change_phone", "GET", signed_in(200)),
     Row("accounts.change_phone", "POST", signed_in(422)),
+    Row("accounts.set_discreet", "POST", signed_in(303)),
     # The SMS gateway's status report: only with the gateway's signature, which no one here has.
     Row("hooks.sms_status", "POST", everyone(403)),
     # Messages that did not arrive: the administrator's (none in the world: sending one again is refused).

@@ -2,7 +2,7 @@
 users.phone_confirmed_at, and the one-time codes (the password reset's table) gain a purpose and the number
 a code was sent to. The outbox records what became of each message: its status (queued, sent, delivered,
 failed), when to try again after a temporary failure, and the gateway's id for it (its status callback
-names the message by it).
+names the message by it). users.discreet: her messages and calendar say nothing of what they are about.
 
 Numbers given before this are not confirmed: no one proved them. Their owners are asked to confirm on their
 account page and home page; until then messages go to their e-mail, if any, and none to the number.
@@ -27,6 +27,7 @@ def upgrade():
         batch_op.add_column(sa.Column('phone', sa.String(length=20), nullable=True))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone_confirmed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('discreet', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=12), server_default='queued', nullable=False))
         batch_op.add_column(sa.Column('next_try_at', sa.DateTime(timezone=True), nullable=True))
@@ -45,6 +46,7 @@ def downgrade():
         batch_op.drop_column('next_try_at')
         batch_op.drop_column('status')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('discreet')
         batch_op.drop_column('phone_confirmed_at')
     with op.batch_alter_table('password_reset_codes', schema=None) as batch_op:
         batch_op.drop_column('phone')

@@ -95,3 +95,8 @@ class PhoneChangeForm(Form):
                         description=_l("Hong Kong or home-country number, e.g. 5123 4567 or %(example)s",
                                        example=services.HOME_NUMBER))
     current = PasswordField(_l("Your password now"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class DiscreetForm(Form):
+    on = HiddenField()
+    next = HiddenField()

@@ -6,6 +6,7 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import UTCDateTime, utcnow
@@ -47,6 +48,9 @@ class User(UserMixin, db.Model):
     # When she proved the number is hers (a code sent to it, typed back). Until then nothing but that code is
     # sent to it and it cannot reset the password: anyone can type a stranger's number when registering.
     phone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Discreet wording: her messages, calendar files and feed say "Mission Portal" with a time and place, and
+    # nothing of what it is about (no course, organisation or campaign): her phone may be read by others.
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships = relationship("Membership", back_populates="user", lazy="select")

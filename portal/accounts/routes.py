@@ -7,7 +7,7 @@ from portal import throttle
 from portal.accounts import bp, services
 from portal.accounts.devices import remember_device, this_device
 from portal.accounts.forms import (
-    LanguageForm, LoginForm, PasswordForm, PhoneChangeForm, PhoneCodeForm, RegisterForm, ResetForm, ResetRequestForm,
+    DiscreetForm, LanguageForm, LoginForm, PasswordForm, PhoneChangeForm, PhoneCodeForm, RegisterForm, ResetForm, ResetRequestForm,
 )
 from portal.accounts.models import SignInEnd
 from portal.extensions import csrf
@@ -227,6 +227,20 @@ def change_phone():
                   "info")
             return redirect_to(url_for("accounts.confirm_phone"))
     return render_form("accounts/phone_change.html", form=form, error=error)
+
+
+@bp.post("/discreet")
+@login_required
+def set_discreet():
+    """Discreet wording on or off, from her account or from where she books (back there after)."""
+    form = DiscreetForm()
+    if form.validate_on_submit():
+        on = form.on.data == "1"
+        services.set_discreet(current_user, on)
+        flash(_("Your messages and calendar now say only \"Mission Portal\", the time and the place.") if on
+              else _("Your messages and calendar say again what they are about."), "success")
+    back = form.next.data if form.next.data and is_safe_next(form.next.data) else url_for("accounts.account")
+    return redirect_to(back)
 
 
 @bp.post("/language")

@@ -510,6 +510,14 @@ def confirm_phone(user: User, code: str, address: str | None = None) -> User:
     return user
 
 
+def set_discreet(user: User, on: bool) -> User:
+    """Her messages, calendar files and feed in discreet wording (User.discreet), or not."""
+    user.discreet = bool(on)
+    record(user, "user.discreet", user, {"on": user.discreet})
+    db.session.commit()
+    return user
+
+
 # --- the private calendar address (her trainings, later her shifts): a key to her account ---
 
 def calendar_feed(user: User, renew: bool = False) -> CalendarFeed:

@@ -135,3 +135,19 @@ SECRET_KINDS = frozenset({"reset_code", "phone_code", "case_code"})
 EXPIRING_KINDS = frozenset({"reset_code", "phone_code"})
 # Codes she has just asked for and is waiting for: the only messages sent in the quiet hours (QUIET_HOURS).
 ASKED_FOR_KINDS = EXPIRING_KINDS
+
+# Discreet wording (User.discreet): what a message says instead of its kind's text, nothing of its topic.
+# A message with a day and time keeps them and the place; one that holds a place until a moment keeps that.
+DISCREET_SUBJECT = _l("Mission Portal: you have an update")
+DISCREET_TIMED = _l("Mission Portal appointment: %(when)s, %(where)s. Sign in to see more.")
+DISCREET_HELD = _l("Mission Portal: you have an update about %(when)s, %(where)s. Sign in before %(until)s.")
+DISCREET_OTHER = _l("Mission Portal: you have an update. Sign in to see it.")
+
+
+def discreet_texts(kind: str):
+    """(subject, body) of `kind` in discreet wording; codes keep theirs (they name no topic)."""
+    if kind in SECRET_KINDS:
+        return MESSAGES[kind]
+    body = MESSAGES[kind][1]._args[0]
+    text = DISCREET_HELD if "%(until)s" in body else DISCREET_TIMED if "%(when)s" in body else DISCREET_OTHER
+    return DISCREET_SUBJECT, text

@@ -25,7 +25,7 @@ from portal.clock import HK, aware, utcnow
 from portal.files import create_private, private_dir
 from portal.extensions import db
 from portal.notifications import sms
-from portal.notifications.messages import ASKED_FOR_KINDS, EXPIRING_KINDS, MESSAGES, SECRET_KINDS
+from portal.notifications.messages import ASKED_FOR_KINDS, EXPIRING_KINDS, MESSAGES, SECRET_KINDS, discreet_texts
 from portal.notifications.models import OutboxMessage
 from portal.web import DomainError
 
@@ -54,13 +54,15 @@ def queue(user, kind: str, via: str | None = None, **params) -> OutboxMessage | 
     address = address_for(user, channel)
     if not address:
         return None
-    return queue_to(channel, address, user.locale or "en", kind, user_id=user.id, **params)
+    return queue_to(channel, address, user.locale or "en", kind, user_id=user.id,
+                    texts=discreet_texts(kind) if getattr(user, "discreet", False) else None, **params)
 
 
-def queue_to(channel: str, address: str, locale: str, kind: str, user_id: int | None = None,
+def queue_to(channel: str, address: str, locale: str, kind: str, user_id: int | None = None, texts=None,
              **params) -> OutboxMessage:
-    """The same for someone who has no account (a worker referred by her organisation): to an address."""
-    subject, body = MESSAGES[kind]
+    """The same for someone who has no account (a worker referred by her organisation): to an address.
+    `texts`: (subject, body) instead of the kind's own (her discreet wording)."""
+    subject, body = texts or MESSAGES[kind]
     with force_locale(locale):
         msg = OutboxMessage(user_id=user_id, channel=channel, to_address=address, locale=locale, kind=kind,
                             subject=str(subject), body=str(body) % {k: str(v) for k, v in params.items()})
