@@ -96,6 +96,9 @@ def test_a_new_number_replaces_the_old_one_only_once_confirmed(app):
     db.session.refresh(user)
     assert user.phone == "+85251230002" and user.phone_confirmed and services.pending_number(user) is None
     assert services.authenticate("5123 0002", PASSWORD) == user
+    # The number she had is told, in case it was not she who changed it; it is not named in the message.
+    [told] = messages(kind="phone_changed")
+    assert told.to_address == "+85251230001" and "0002" not in told.body
 
 
 def test_a_number_someone_confirmed_meanwhile_is_refused(app):
@@ -213,3 +216,14 @@ def test_editing_a_shift_keeps_a_lead_whose_number_is_not_confirmed(app):
     shift = ShiftFactory(lead_id=lead.id)
     with app.test_request_context():
         assert ShiftForm.of(shift).lead.data == "+85251230040"
+
+
+def test_the_code_page_says_when_the_code_could_not_reach_the_number(client):
+    user = services.register("Wrong", "a long password", phone="5123 0050", locale="fil")
+    services.send_phone_code(user)
+    sign_in(client, user, "a long password")
+    assert "Hindi naipadala ang code" not in client.get("/auth/phone/confirm").get_data(as_text=True)
+    msg = messages(kind="phone_code")[0]
+    msg.status = "failed"  # as the gateway reported (tests/test_sms_gateway.py)
+    db.session.commit()
+    assert "Hindi naipadala ang code sa +85251230050" in client.get("/auth/phone/confirm").get_data(as_text=True)

@@ -196,7 +196,7 @@ def confirm_phone():
             flash(_("Thank you: your number %(phone)s is confirmed.", phone=current_user.phone), "success")
             return redirect_to(_next_url(form.next.data) if form.next.data else url_for("accounts.account"))
     return render_form("accounts/phone_confirm.html", form=form, error=error, pending=pending,
-                       resend=EmptyForm())
+                       resend=EmptyForm(), undelivered=services.code_undelivered(current_user, pending))
 
 
 @bp.post("/phone/send")

@@ -473,6 +473,15 @@ def change_phone(user: User, current: str, phone: str, address: str | None = Non
     return send_phone_code(user, phone, address=address)
 
 
+def code_undelivered(user: User, phone: str | None) -> bool:
+    """Whether the gateway said her newest code to `phone` could not be delivered (a wrong number)."""
+    from portal.notifications.models import OutboxMessage
+    status = db.session.scalar(select(OutboxMessage.status).where(
+        OutboxMessage.user_id == user.id, OutboxMessage.kind == "phone_code", OutboxMessage.to_address == phone)
+        .order_by(OutboxMessage.id.desc()).limit(1)) if phone else None
+    return status == "failed"
+
+
 def pending_number(user: User) -> str | None:
     """The number her newest unused code was sent to (to show on the page where she types it)."""
     return db.session.scalar(select(OneTimeCode.phone).where(
@@ -500,7 +509,10 @@ def confirm_phone(user: User, code: str, address: str | None = None) -> User:
         db.session.execute(update(OneTimeCode).where(
             OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.RESET, OneTimeCode.used_at.is_(None))
             .values(used_at=utcnow()))
+    old_number = user.phone if changed and user.phone_confirmed else None
     user.phone, user.phone_confirmed_at = row.phone, utcnow()
+    if old_number:  # told at the number she had, in case it was not she who changed it
+        queue_to("sms", old_number, user.locale or "en", "phone_changed", user_id=user.id)
     record(user, "user.phone_confirmed", user, {"new_number": changed})
     try:
         db.session.commit()

@@ -14,6 +14,11 @@ MESSAGES = {
         _l("Your Mission Portal code is %(code)s. It confirms this number and works for %(minutes)s minutes. "
            "If you did not ask for it, ignore this message."),
     ),
+    "phone_changed": (
+        _l("Your number on the portal was changed"),
+        _l("Mission Portal: your account now uses another mobile number. If you did not change it, "
+           "contact the Mission."),
+    ),
     "org_approved": (
         _l("Your organisation was approved"),
         _l("%(org)s is now approved on the portal. Sign in to see its join code and invite members."),
