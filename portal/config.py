@@ -116,6 +116,10 @@ class Config:
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to point the client at a stand-in
     SMS_STATUS_URL = os.environ.get("SMS_STATUS_URL")  # https://<host>/hooks/sms/status, as Twilio calls it
     SMS_TIMEOUT_SECONDS = 15
+    # How fast the outbox sends through each gateway, every worker together (portal/throttle.GATEWAYS): set it
+    # to what the account's sender may send (an SMS number, a messaging service, the mail server's limits).
+    SMS_RATE_LIMIT = os.environ.get("SMS_RATE_LIMIT", "5 per second")
+    MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "10 per second")
     # Hong Kong hours (from, until) in which only codes she asked for are sent (notifications.services).
     QUIET_HOURS = (21, 8)
     WORKER_INTERVAL = 30
@@ -157,6 +161,7 @@ class TestConfig(Config):
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     # The suite sends at whatever hour it runs; the tests of the quiet hours set them (test_outbox_and_cli).
     QUIET_HOURS = None
+    SMS_RATE_LIMIT = MAIL_RATE_LIMIT = "1000 per second"  # the gateways' own test sets a low one
 
     def __init__(self, **overrides):
         self.SECRET_KEY = "test-secret"

@@ -250,3 +250,22 @@ def test_every_message_about_a_session_or_shift_says_where(app):
     bodies = [m.body for m in db.session.scalars(select(OutboxMessage)
                                                  .where(OutboxMessage.kind == "booking_confirmed"))]
     assert len(bodies) == 3 and all("Bayanihan Centre, Kennedy Town" in b for b in bodies)
+
+
+def test_each_gateway_sends_no_faster_than_its_rate_and_the_rest_wait(app, sent):
+    """Beyond a gateway's rate (every worker together), messages wait for the next round, untouched; the
+    other gateway is not held up."""
+    app.config["SMS_RATE_LIMIT"] = "3 per minute"
+    people = [UserFactory() for _ in range(5)]
+    with time_machine.travel(datetime(2026, 12, 5, 10, 0, tzinfo=HK), tick=False):
+        for person in people:
+            queue(person, "org_approved", org="Samahan")
+        queue(UserFactory(email="ana@example.org", phone=None), "org_approved", org="Samahan")
+        db.session.commit()
+        assert send_pending() == (4, 0)  # three SMS and the e-mail
+        assert send_pending() == (0, 0)
+        waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))).all()
+        assert len(waiting) == 2 and all(m.attempts == 0 and m.status == "queued" for m in waiting)
+    with time_machine.travel(datetime(2026, 12, 5, 10, 1, 1, tzinfo=HK), tick=False):
+        assert send_pending() == (2, 0)
+    assert len(sent) == 6

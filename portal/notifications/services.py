@@ -166,8 +166,12 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
         due = due.where(OutboxMessage.kind.in_(ASKED_FOR_KINDS))
     ids = db.session.scalars(due.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
+    busy: set[str] = set()  # gateways that have sent as fast as they may this round
     for msg_id in ids:
         msg = db.session.get(OutboxMessage, msg_id)
+        if msg.channel in busy or not _gateway_free(msg.channel):
+            busy.add(msg.channel)
+            continue
         # Claim it: another worker that got here first has raised `attempts`. The claim is a lease: while
         # this worker waits for the gateway (up to its timeout), no other picks the message up again.
         claimed = db.session.execute(
@@ -194,6 +198,20 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def _gateway_free(channel: str) -> bool:
+    """Whether the gateway of `channel` may take one more message now (throttle.GATEWAYS, counted for every
+    worker together); if not, the message waits for the next round, untouched."""
+    from portal import throttle
+    limit = throttle.GATEWAYS.get(channel)
+    if limit is None:
+        return True
+    try:
+        throttle.take((limit, channel))
+    except throttle.TooManyTries:
+        return False
+    return True
 
 
 def _failed(msg: OutboxMessage, error: str, permanent: bool) -> None:
