@@ -227,3 +227,14 @@ def test_the_code_page_says_when_the_code_could_not_reach_the_number(client):
     msg.status = "failed"  # as the gateway reported (tests/test_sms_gateway.py)
     db.session.commit()
     assert "Hindi naipadala ang code sa +85251230050" in client.get("/auth/phone/confirm").get_data(as_text=True)
+
+
+def test_a_new_code_keeps_where_she_was_going(client):
+    user = services.register("Joy", "a long password", phone="5123 0060", locale="fil")
+    sign_in(client, user, "a long password")
+    page = client.get("/auth/phone/confirm?next=/trainings/").get_data(as_text=True)
+    assert 'name="next" value="/trainings/"' in page
+    answer = post(client, "/auth/phone/send", {"next": "/trainings/"}, page="/auth/phone/confirm")
+    assert answer.headers["Location"] == "/auth/phone/confirm?next=/trainings/"
+    evil = post(client, "/auth/phone/send", {"next": "https://evil.example.org/"}, page="/auth/phone/confirm")
+    assert evil.headers["Location"] == "/auth/phone/confirm"

@@ -211,7 +211,9 @@ def send_phone_code():
             flash(_("A new code is on its way to %(phone)s. It can take a few minutes.", phone=phone), "success")
         else:
             flash(str(error), "error")
-    return redirect_to(url_for("accounts.confirm_phone"))
+    wanted = request.form.get("next", "")  # where she was going, kept for after the code
+    return redirect_to(url_for("accounts.confirm_phone", next=wanted) if is_safe_next(wanted) and wanted
+                       else url_for("accounts.confirm_phone"))
 
 
 @bp.route("/phone", methods=["GET", "POST"])
