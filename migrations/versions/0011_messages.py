@@ -22,32 +22,28 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('password_reset_codes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('purpose', sa.String(length=10), server_default='reset', nullable=False))
-        batch_op.add_column(sa.Column('phone', sa.String(length=20), nullable=True))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('phone_confirmed_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('discreet', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('status', sa.String(length=12), server_default='queued', nullable=False))
-        batch_op.add_column(sa.Column('next_try_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('provider_id', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index(batch_op.f('ix_outbox_provider_id'), ['provider_id'], unique=False)
+    # Plain ALTER TABLE ... ADD COLUMN, never a "batch" rebuild: on SQLite a rebuild of users would set the
+    # audit rows' actor to NULL on the way, which the append-only audit log refuses (tests/test_migrations).
+    op.add_column('password_reset_codes', sa.Column('purpose', sa.String(length=10), server_default='reset',
+                                                    nullable=False))
+    op.add_column('password_reset_codes', sa.Column('phone', sa.String(length=20), nullable=True))
+    op.add_column('users', sa.Column('phone_confirmed_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('users', sa.Column('discreet', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('outbox', sa.Column('status', sa.String(length=12), server_default='queued', nullable=False))
+    op.add_column('outbox', sa.Column('next_try_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('outbox', sa.Column('provider_id', sa.String(length=64), nullable=True))
+    op.add_column('outbox', sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_index(op.f('ix_outbox_provider_id'), 'outbox', ['provider_id'], unique=False)
     op.execute("UPDATE outbox SET status = 'sent' WHERE sent_at IS NOT NULL")
     op.execute("UPDATE outbox SET status = 'failed' WHERE sent_at IS NULL AND attempts >= 5")
 
 
 def downgrade():
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_provider_id'))
-        batch_op.drop_column('delivered_at')
-        batch_op.drop_column('provider_id')
-        batch_op.drop_column('next_try_at')
-        batch_op.drop_column('status')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('discreet')
-        batch_op.drop_column('phone_confirmed_at')
-    with op.batch_alter_table('password_reset_codes', schema=None) as batch_op:
-        batch_op.drop_column('phone')
-        batch_op.drop_column('purpose')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later), for the same reason.
+    op.drop_index(op.f('ix_outbox_provider_id'), table_name='outbox')
+    for column in ('delivered_at', 'provider_id', 'next_try_at', 'status'):
+        op.drop_column('outbox', column)
+    for column in ('discreet', 'phone_confirmed_at'):
+        op.drop_column('users', column)
+    for column in ('phone', 'purpose'):
+        op.drop_column('password_reset_codes', column)
