@@ -126,80 +126,55 @@ def make_shift(url: str, capacity: int, people: int, seed: int) -> tuple[int, in
     return ids[0], ids[1], chosen
 
 
-def count_shift(url: str, shift_id: int) -> dict[str, int]:
+def _places(kind: str):
+    """The capacity engine's description of what is booked (portal/capacity.Places), and the model that owns
+    the row (deleted with it, its texts too)."""
+    if kind == "shift":
+        from portal.campaigns.models import Campaign
+        from portal.campaigns.services.places import SHIFT_PLACES
+        return SHIFT_PLACES, Campaign, "campaign_id"
+    from portal.trainings.models import Course
+    from portal.trainings.services.places import SEATS
+    return SEATS, Course, "course_id"
+
+
+def count_in_database(url: str, row_id: int, kind: str = "session") -> dict[str, int]:
+    """What the database holds of the row afterwards: its capacity and count, places held, people waiting."""
     from sqlalchemy import func, select
 
     from portal import create_app
-    from portal.campaigns.models import Shift, ShiftWait, Signup
     from portal.capacity import HOLDS_PLACE
     from portal.extensions import db
 
     app = create_app(bench_config(url))
     with app.app_context():
-        shift = db.session.get(Shift, shift_id)
-        out = {"capacity": shift.capacity, "taken": shift.taken,
-               "holding a seat": db.session.scalar(select(func.count()).select_from(Signup).where(
-                   Signup.shift_id == shift_id, Signup.state.in_(HOLDS_PLACE))),
-               "waiting list": db.session.scalar(select(func.count()).select_from(ShiftWait).where(
-                   ShiftWait.shift_id == shift_id))}
+        places, _owner, _column = _places(kind)
+        row = db.session.get(places.row, row_id)
+        out = {"capacity": row.capacity, "taken": row.taken,
+               "holding a seat": db.session.scalar(select(func.count()).select_from(places.holder).where(
+                   getattr(places.holder, places.parent) == row_id, places.holder.state.in_(HOLDS_PLACE))),
+               "waiting list": db.session.scalar(select(func.count()).select_from(places.entry).where(
+                   getattr(places.entry, places.parent) == row_id))}
         db.session.remove()
         db.engine.dispose()
     return out
 
 
-def delete_shift(url: str, shift_id: int, campaign_id: int) -> None:
-    from sqlalchemy import delete
-
-    from portal import create_app
-    from portal.campaigns.models import Campaign, Shift, ShiftWait, Signup
-    from portal.extensions import db
-
-    app = create_app(bench_config(url))
-    with app.app_context():
-        for model, column in ((ShiftWait, ShiftWait.shift_id), (Signup, Signup.shift_id), (Shift, Shift.id)):
-            db.session.execute(delete(model).where(column == shift_id))
-        db.session.delete(db.session.get(Campaign, campaign_id))  # with its texts
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-
-
-def count_in_database(url: str, session_id: int) -> dict[str, int]:
-    from sqlalchemy import func, select
-
-    from portal import create_app
-    from portal.extensions import db
-    from portal.trainings.models import HOLDS_SEAT, Booking, TrainingSession, WaitlistEntry
-
-    app = create_app(bench_config(url))
-    with app.app_context():
-        ts = db.session.get(TrainingSession, session_id)
-        out = {
-            "capacity": ts.capacity,
-            "taken": ts.taken,
-            "holding a seat": db.session.scalar(select(func.count()).select_from(Booking).where(
-                Booking.session_id == session_id, Booking.state.in_(HOLDS_SEAT))),
-            "waiting list": db.session.scalar(select(func.count()).select_from(WaitlistEntry).where(
-                WaitlistEntry.session_id == session_id)),
-        }
-        db.session.remove()
-        db.engine.dispose()
-    return out
-
-
-def delete_session(url: str, session_id: int, course_id: int) -> None:
+def delete_row(url: str, row_id: int, kind: str = "session") -> None:
+    """The row, its places and waiting list, and what owns it (the course or campaign made for the run)."""
     from sqlalchemy import delete
 
     from portal import create_app
     from portal.extensions import db
-    from portal.trainings.models import Booking, Course, TrainingSession, WaitlistEntry
 
     app = create_app(bench_config(url))
     with app.app_context():
-        for model, column in ((WaitlistEntry, WaitlistEntry.session_id), (Booking, Booking.session_id),
-                              (TrainingSession, TrainingSession.id)):
-            db.session.execute(delete(model).where(column == session_id))
-        db.session.delete(db.session.get(Course, course_id))  # with its texts
+        places, owner, column = _places(kind)
+        owner_id = getattr(db.session.get(places.row, row_id), column)
+        for model, parent in ((places.entry, getattr(places.entry, places.parent)),
+                              (places.holder, getattr(places.holder, places.parent)), (places.row, places.row.id)):
+            db.session.execute(delete(model).where(parent == row_id))
+        db.session.delete(db.session.get(owner, owner_id))  # with its texts
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -316,8 +291,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     global MODE
     MODE = "shift" if args.shift else "session"
-    make, count, remove = ((make_shift, count_shift, delete_shift) if args.shift
-                           else (make_session, count_in_database, delete_session))
+    make = make_shift if args.shift else make_session
     if not 1 <= args.capacity <= args.people <= 2000:
         parser.error("keep 1 <= --capacity <= --people <= 2000")
 
@@ -328,7 +302,7 @@ def main(argv=None) -> int:
           f"gunicorn -w {args.workers} (sync workers); {args.people} people, {args.capacity} "
           f"{'places in one campaign shift' if args.shift else 'seats'}.\n", flush=True)
 
-    session_id, course_id, phones = make(url, args.capacity, args.people, args.seed)
+    session_id, _owner_id, phones = make(url, args.capacity, args.people, args.seed)
     logdir = Path(tempfile.mkdtemp(prefix="portal-overbook-"))
     port = free_port(args.port)
     proc = start_gunicorn(url, port, args.workers, logdir)
@@ -355,9 +329,9 @@ def main(argv=None) -> int:
         stop_gunicorn(proc)
         signal.signal(signal.SIGTERM, previous)
 
-    db = count(url, session_id)
+    db = count_in_database(url, session_id, MODE)
     if not args.keep:
-        remove(url, session_id, course_id)
+        delete_row(url, session_id, MODE)
     times = sorted(s for _, status, s in results if status)
     booked = outcomes.get("booked", 0)
     errors = {k: n for k, n in outcomes.items() if k.startswith("error") or k in ("no message",)
