@@ -207,3 +207,17 @@ def test_a_message_being_sent_is_not_picked_up_by_another_worker(app):
     app.extensions["outbox.sender"] = Slow()
     a_message()
     assert send_pending() == (1, 0) and inner == [(0, 0)]
+
+
+def test_a_round_uses_one_client_for_all_its_messages(gateway, monkeypatch):
+    """A client per message would open a new connection (and TLS handshake) to the gateway for each."""
+    from portal.notifications import sms
+    made = []
+    real = sms.TwilioSender.__init__
+    monkeypatch.setattr(sms.TwilioSender, "__init__", lambda self, config: (made.append(1), real(self, config))[1])
+    gateway.expect_request(MESSAGES, method="POST").respond_with_response(accepted())
+    for i in range(3):
+        queue(UserFactory(phone=f"+8525123998{i}"), "member_accepted", org="Samahan")
+    db.session.commit()
+    assert send_pending() == (3, 0) and len(gateway.log) == 3
+    assert len(made) == 1

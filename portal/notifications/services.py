@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, not_, or_, select, update
 
+from portal import throttle
 from portal.audit import record
 from portal.clock import HK, aware, utcnow
 from portal.files import create_private, private_dir
@@ -55,7 +56,7 @@ def queue(user, kind: str, via: str | None = None, **params) -> OutboxMessage | 
     if not address:
         return None
     return queue_to(channel, address, user.locale or "en", kind, user_id=user.id,
-                    texts=discreet_texts(kind) if getattr(user, "discreet", False) else None, **params)
+                    texts=discreet_texts(kind) if user.discreet else None, **params)
 
 
 def queue_to(channel: str, address: str, locale: str, kind: str, user_id: int | None = None, texts=None,
@@ -167,9 +168,11 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
     ids = db.session.scalars(due.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
     busy: set[str] = set()  # gateways that have sent as fast as they may this round
+    senders: dict = {}  # one per channel for the round: a gateway's client keeps its connection open
     for msg_id in ids:
         msg = db.session.get(OutboxMessage, msg_id)
-        if msg.channel in busy or not _gateway_free(msg.channel):
+        token = None if msg.channel in busy else _gateway_token(msg.channel)
+        if token is None:
             busy.add(msg.channel)
             continue
         # Claim it: another worker that got here first has raised `attempts`. The claim is a lease: while
@@ -181,9 +184,12 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
             .values(attempts=OutboxMessage.attempts + 1, next_try_at=utcnow() + CLAIM_LEASE)).rowcount
         db.session.commit()
         if not claimed:
+            token.give_back()  # another worker sends it, and counts it
             continue
         try:
-            provider_id = sender_for(msg.channel).send(msg)
+            if msg.channel not in senders:
+                senders[msg.channel] = sender_for(msg.channel)
+            provider_id = senders[msg.channel].send(msg)
         except sms.SendFailed as e:  # the gateway said why
             _failed(msg, e.code, permanent=e.permanent)
             failed += 1
@@ -200,18 +206,15 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
     return sent, failed
 
 
-def _gateway_free(channel: str) -> bool:
-    """Whether the gateway of `channel` may take one more message now (throttle.GATEWAYS, counted for every
-    worker together); if not, the message waits for the next round, untouched."""
-    from portal import throttle
+def _gateway_token(channel: str):
+    """One message's place in the rate of the gateway of `channel` (throttle.GATEWAYS, counted for every
+    worker together), to give back if the message is not sent after all; None when the gateway has sent as
+    fast as it may: the message waits for the next round, untouched."""
     limit = throttle.GATEWAYS.get(channel)
-    if limit is None:
-        return True
     try:
-        throttle.take((limit, channel))
+        return throttle.take((limit, channel)) if limit else throttle.Taken([])
     except throttle.TooManyTries:
-        return False
-    return True
+        return None
 
 
 def _failed(msg: OutboxMessage, error: str, permanent: bool) -> None:
