@@ -105,6 +105,25 @@ class Seed:
         self._next_id[table] = start + n
         return range(start, start + n)
 
+    def start_in_catalogue(self, today, hours: list[int]) -> datetime:
+        """A start half a year back to a year ahead, most on a Sunday, at one of `hours` in Hong Kong."""
+        day = today + timedelta(days=self.rng.randint(-180, 365))
+        if self.rng.random() < 0.8:
+            day += timedelta(days=(6 - day.weekday()) % 7)
+        hk = timezone(timedelta(hours=8))
+        return datetime(day.year, day.month, day.day, self.rng.choice(hours), tzinfo=hk).astimezone(timezone.utc)
+
+    def held_places(self, parent: str, row_id: int, people: list[int], n: int) -> list[dict]:
+        """`n` people's held places (capacity.HeldPlace rows) of one row, chosen at random."""
+        return [{parent: row_id, "user_id": user_id, "state": "booked", "created_at": self.now,
+                 "changed_at": self.now} for user_id in self.rng.sample(people, n)]
+
+    def insert_numbered(self, model, table: str, rows: list[dict]) -> None:
+        """Insert rows made without their ids, numbering them first (new_ids)."""
+        for row, row_id in zip(rows, self.new_ids(table, len(rows))):
+            row["id"] = row_id
+        self.insert(model, rows)
+
     def insert(self, model, rows: list[dict], chunk: int = CHUNK) -> None:
         table = getattr(model, "__table__", model)
         for i in range(0, len(rows), chunk):
@@ -511,23 +530,16 @@ def seed_trainings(s: Seed) -> None:
     today = s.now.astimezone(hk).date()
     sessions, bookings = [], []
     for session_id in s.new_ids("training_sessions", 10_000):
-        day = today + timedelta(days=s.rng.randint(-180, 365))
-        if s.rng.random() < 0.8:  # most on a Sunday
-            day += timedelta(days=(6 - day.weekday()) % 7)
-        start = datetime(day.year, day.month, day.day, s.rng.choice([10, 13, 15]), tzinfo=hk).astimezone(timezone.utc)
+        start = s.start_in_catalogue(today, [10, 13, 15])
         capacity = s.rng.randint(8, 14)
         n = min(capacity, s.rng.randint(6, 14))
         sessions.append(dict(id=session_id, course_id=s.rng.choice(courses)["id"], starts_at=start,
                              ends_at=start + timedelta(hours=3), deadline=start - timedelta(days=2),
                              venue="Mission office, Central", capacity=capacity, taken=n, state="scheduled",
                              created_at=s.now))
-        for user_id in s.rng.sample(people, n):
-            bookings.append(dict(session_id=session_id, user_id=user_id, state="booked", created_at=s.now,
-                                 changed_at=s.now))
+        bookings += s.held_places("session_id", session_id, people, n)
     s.insert(TrainingSession, sessions)
-    for b, booking_id in zip(bookings, s.new_ids("bookings", len(bookings))):
-        b["id"] = booking_id
-    s.insert(Booking, bookings)
+    s.insert_numbered(Booking, "bookings", bookings)
 
 
 REFERRAL_STATES = {"submitted": 10, "triaged": 5, "accepted": 5, "assigned": 30, "referred": 5, "declined": 10,
@@ -642,10 +654,7 @@ def seed_campaigns(s: Seed) -> None:
     people = [p["id"] for p in s.rows["people"]]
     shifts, signups = [], []
     for shift_id in s.new_ids("shifts", 20_000):
-        day = today + timedelta(days=s.rng.randint(-180, 365))
-        if s.rng.random() < 0.8:
-            day += timedelta(days=(6 - day.weekday()) % 7)
-        start = datetime(day.year, day.month, day.day, s.rng.choice([9, 11, 14, 16]), tzinfo=hk).astimezone(timezone.utc)
+        start = s.start_in_catalogue(today, [9, 11, 14, 16])
         capacity = s.rng.randint(5, 8)
         n = 5  # 100,000 sign-ups; a quarter of the shifts full
         shifts.append(dict(id=shift_id, campaign_id=s.rng.choice(campaigns)["id"], activity="leafleting",
@@ -653,13 +662,9 @@ def seed_campaigns(s: Seed) -> None:
                            place="Chater Road, Central", map_url="", starts_at=start, ends_at=start + timedelta(hours=2),
                            capacity=capacity, taken=n, bring="water", bring_note="", state="scheduled", version=0,
                            created_at=s.now))
-        for user_id in s.rng.sample(people, n):
-            signups.append(dict(shift_id=shift_id, user_id=user_id, state="booked", created_at=s.now,
-                                changed_at=s.now))
+        signups += s.held_places("shift_id", shift_id, people, n)
     s.insert(Shift, shifts)
-    for row, signup_id in zip(signups, s.new_ids("shift_signups", len(signups))):
-        row["id"] = signup_id
-    s.insert(Signup, signups)
+    s.insert_numbered(Signup, "shift_signups", signups)
 
 
 # Run in this order, in one transaction. Later features append theirs (see the module's docstring).
