@@ -74,7 +74,11 @@ def test_the_switch_works_without_javascript_from_where_she_books(client):
     db.session.refresh(person)
     assert person.discreet
     assert "Tampilkan lagi isinya" in client.get("/auth/account").get_data(as_text=True)
-    post(client, "/auth/discreet", {"on": "0", "next": "https://evil.example.org/"}, page="/auth/account")
+    bad = post(client, "/auth/discreet", {"on": "maybe"}, page="/auth/account", follow_redirects=True)
+    db.session.refresh(person)
+    assert person.discreet and "Tidak ada yang diubah" in bad.get_data(as_text=True)  # nothing changed, said
+    away = post(client, "/auth/discreet", {"on": "0", "next": "https://evil.example.org/"}, page="/auth/account")
+    assert away.headers["Location"] == "/auth/account"
     db.session.refresh(person)
     assert not person.discreet
     accounts.set_discreet(person, True)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.accounts import services
 from portal.languages import LANGUAGES
@@ -98,5 +98,5 @@ class PhoneChangeForm(Form):
 
 
 class DiscreetForm(Form):
-    on = HiddenField()
+    on = HiddenField(validators=[AnyOf(["0", "1"])])
     next = HiddenField()

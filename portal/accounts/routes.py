@@ -241,6 +241,8 @@ def set_discreet():
         services.set_discreet(current_user, on)
         flash(_("Your messages and calendar now say only \"Mission Portal\", the time and the place.") if on
               else _("Your messages and calendar say again what they are about."), "success")
+    else:
+        flash(_("Nothing was changed: the page was out of date. Try again."), "error")
     back = form.next.data if form.next.data and is_safe_next(form.next.data) else url_for("accounts.account")
     return redirect_to(back)
 
