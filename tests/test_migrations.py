@@ -58,7 +58,7 @@ def test_every_migration_runs_on_a_database_that_holds_rows(tmp_path):
                 ("Ana", None, 0)]
             assert conn.execute(text("SELECT actor_id FROM audit_log")).scalar() == 1
             assert conn.execute(text("SELECT status FROM outbox")).scalar() == "sent"
-        downgrade(revision="0010")  # and back, with the rows still there
+        downgrade(revision="0001")  # and back, with the rows still there
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM audit_log WHERE actor_id = 1")).scalar() == 1
         engine.dispose()

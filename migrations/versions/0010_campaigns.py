@@ -205,5 +205,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_campaigns_state'))
 
     op.drop_table('campaigns')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('campaign_channel')
+    # ALTER TABLE ... DROP COLUMN, not a batch rebuild of users (the audit log refuses what a rebuild does).
+    op.drop_column('users', 'campaign_channel')
