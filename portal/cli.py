@@ -1,4 +1,5 @@
-"""flask --app portal create-staff | seed-demo | send-outbox | worker | rotate-field-keys | new-field-key"""
+"""flask --app portal create-staff | seed-demo | send-outbox | worker | rotate-field-keys | new-field-key |
+whatsapp-templates"""
 import signal
 import time
 
@@ -27,7 +28,7 @@ def init_app(app):
                 sweep_counters_job, referrals_job, campaigns.expire_offers_job, campaigns.reminders_job):
         if job not in PERIODIC_JOBS:
             PERIODIC_JOBS.append(job)
-    for command in (create_staff, seed_demo, send_outbox, worker, rotate_field_keys, new_field_key):
+    for command in (create_staff, seed_demo, send_outbox, worker, rotate_field_keys, new_field_key, whatsapp_templates):
         app.cli.add_command(command)
 
 
@@ -71,6 +72,19 @@ def send_outbox():
     from portal.notifications.services import send_pending
     sent, failed = send_pending()
     click.echo(f"Outbox: {sent} sent, {failed} failed.")
+
+
+@click.command("whatsapp-templates")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="Where to write them (default: the screen). docs/whatsapp-templates.json is kept up to date.")
+def whatsapp_templates(out):
+    """Every WhatsApp template, one per kind of message and language, as Meta's API for creating templates
+    takes them: what an administrator submits for approval before WhatsApp is switched on."""
+    import json
+
+    from portal.notifications.whatsapp import templates
+    json.dump(templates(LANGUAGES), out, ensure_ascii=False, indent=2)
+    out.write("\n")
 
 
 @click.command("worker")

@@ -116,10 +116,21 @@ class Config:
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # only to point the client at a stand-in
     SMS_STATUS_URL = os.environ.get("SMS_STATUS_URL")  # https://<host>/hooks/sms/status, as Twilio calls it
     SMS_TIMEOUT_SECONDS = 15
+    # WhatsApp through Meta's Cloud API (portal/notifications/whatsapp.py). Without the token and number id,
+    # WhatsApp is not offered (WHATSAPP_OFFERED=1 offers it anyway, its messages written to OUTBOX_DIR).
+    WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN")
+    WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID")
+    WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET")  # Meta signs the status webhook with it
+    WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN")  # our answer when Meta checks the webhook
+    WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v23.0")
+    WHATSAPP_API_BASE = os.environ.get("WHATSAPP_API_BASE")  # only to point the client at a stand-in
+    WHATSAPP_OFFERED = {"1": True, "0": False}.get(os.environ.get("WHATSAPP_OFFERED", ""))
+    WHATSAPP_TIMEOUT_SECONDS = 15
     # How fast the outbox sends through each gateway, every worker together (portal/throttle.GATEWAYS): set it
     # to what the account's sender may send (an SMS number, a messaging service, the mail server's limits).
     SMS_RATE_LIMIT = os.environ.get("SMS_RATE_LIMIT", "5 per second")
     MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "10 per second")
+    WHATSAPP_RATE_LIMIT = os.environ.get("WHATSAPP_RATE_LIMIT", "20 per second")
     # Hong Kong hours (from, until) in which only codes she asked for are sent (notifications.services).
     QUIET_HOURS = (21, 8)
     WORKER_INTERVAL = 30
@@ -144,6 +155,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     """`make run` on plain http://127.0.0.1: cookies cannot be Secure there."""
+    # WhatsApp is offered, its messages written to OUTBOX_DIR like the SMS (WHATSAPP_OFFERED=0: not offered).
+    WHATSAPP_OFFERED = True if Config.WHATSAPP_OFFERED is None else Config.WHATSAPP_OFFERED
 
 
 class ProductionConfig(Config):
@@ -161,7 +174,8 @@ class TestConfig(Config):
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     # The suite sends at whatever hour it runs; the tests of the quiet hours set them (test_outbox_and_cli).
     QUIET_HOURS = None
-    SMS_RATE_LIMIT = MAIL_RATE_LIMIT = "1000 per second"  # the gateways' own test sets a low one
+    SMS_RATE_LIMIT = MAIL_RATE_LIMIT = WHATSAPP_RATE_LIMIT = "1000 per second"  # the gateways' own test sets a low one
+    WHATSAPP_OFFERED = True  # written to the test's sender; tests/test_whatsapp.py points it at a stand-in
 
     def __init__(self, **overrides):
         self.SECRET_KEY = "test-secret"

@@ -64,7 +64,8 @@ CASE_CODE_ADDRESS = Limit("case-code-address", "CASE_CODE_LIMIT_ADDRESS")  # wro
 ORG_ADDRESS = Limit("org-address", "ORG_LIMIT_ADDRESS")              # organisations registered
 # What the outbox sends through each gateway, all workers together: beyond it, messages wait for the next
 # round (a gateway refuses or queues what comes faster than the sender may send).
-GATEWAYS = {"sms": Limit("gateway-sms", "SMS_RATE_LIMIT"), "email": Limit("gateway-email", "MAIL_RATE_LIMIT")}
+GATEWAYS = {"sms": Limit("gateway-sms", "SMS_RATE_LIMIT"), "email": Limit("gateway-email", "MAIL_RATE_LIMIT"),
+            "whatsapp": Limit("gateway-whatsapp", "WHATSAPP_RATE_LIMIT")}
 ORG_ACCOUNT = Limit("org-account", "ORG_LIMIT_ACCOUNT")
 
 

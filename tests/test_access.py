@@ -117,8 +117,14 @@ MATRIX = [
     Row("accounts.change_phone", "GET", signed_in(200)),
     Row("accounts.change_phone", "POST", signed_in(422)),
     Row("accounts.set_discreet", "POST", signed_in(303)),
-    # The SMS gateway's status report: only with the gateway's signature, which no one here has.
+    # Her own choices of how messages reach her: nothing chosen is the usual way for every topic.
+    Row("accounts.messages", "GET", signed_in(200)),
+    Row("accounts.messages", "POST", signed_in(303)),
+    # The gateways' status reports: only with the gateway's signature, which no one here has; Meta's check of
+    # the webhook's address, only with our verify token.
     Row("hooks.sms_status", "POST", everyone(403)),
+    Row("hooks.whatsapp_status", "POST", everyone(403)),
+    Row("hooks.whatsapp_verify", "GET", everyone(403)),
     # Messages that did not arrive: the administrator's (none in the world: sending one again is refused).
     Row("staff.messages", "GET", only(200, {"admin"})),
     Row("staff.resend_message", "POST", only(303, {"admin"}), args=lambda w: {"msg_id": 999999}),

@@ -5,6 +5,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import func, select
 
+from portal.notifications.services import choices_of
 from portal.campaigns import services
 from portal.campaigns.models import Campaign, Endorsement, MediaConsent, Shift, ShiftWait, Signup
 from portal.capacity import PlaceState, WaitState
@@ -150,10 +151,12 @@ def test_a_leader_signs_up_three_members_and_not_a_stranger(client):
 def test_her_channel_for_shift_messages(client):
     person = UserFactory(phone="+85291234567")
     sign_in(client, person)
-    assert post(client, "/campaigns/mine/messages", {"channel": "sms"}).status_code == 303
-    assert db.session.get(type(person), person.id).campaign_channel == "sms"
-    assert post(client, "/campaigns/mine/messages", {"channel": "pigeon"}).status_code == 422
-    assert db.session.get(type(person), person.id).campaign_channel == "sms"
+    assert post(client, "/campaigns/mine/messages", {"campaigns": "sms"}).status_code == 303
+    assert choices_of(person) == {"campaigns": "sms"}
+    assert post(client, "/campaigns/mine/messages", {"campaigns": "pigeon"}).status_code == 422
+    # WhatsApp only once she has agreed to it, on her account's page
+    assert post(client, "/campaigns/mine/messages", {"campaigns": "whatsapp"}).status_code == 422
+    assert choices_of(person) == {"campaigns": "sms"}
 
 
 def test_staff_create_a_campaign_add_a_shift_change_it_and_cancel_it(client):

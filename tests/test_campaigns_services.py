@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, insert, select
 
+from portal.notifications.services import save_choices
 from portal.accounts.models import User
 from portal.audit import AuditLog
 from portal.agenda import Busy
@@ -207,8 +208,10 @@ def test_a_cancelled_campaign_cancels_its_shifts_to_come(app):
 
 def test_reminders_go_the_day_before_at_ten_by_the_channel_she_chose(app):
     shift = ShiftFactory()  # a Sunday or not: the day before, 10:00 in Hong Kong
-    by_sms = UserFactory(email="vol@example.org", phone="+85291110000", campaign_channel="sms")
-    none = UserFactory(campaign_channel="none")
+    by_sms = UserFactory(email="vol@example.org", phone="+85291110000")
+    none = UserFactory()
+    save_choices(by_sms, {"campaigns": "sms"})
+    save_choices(none, {"campaigns": "none"})
     for p in (by_sms, none):
         services.sign_up(p, shift, p)
     remind = aware(shift.remind_at).astimezone(HK)

@@ -43,14 +43,15 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     role: Mapped[str | None] = mapped_column(String(20))  # a MissionRole, or None for everyone else
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # How she wants the campaigns' reminders: "sms", "email", "none"; empty: as the portal reaches her.
-    campaign_channel: Mapped[str | None] = mapped_column(String(10))
     # When she proved the number is hers (a code sent to it, typed back). Until then nothing but that code is
     # sent to it and it cannot reset the password: anyone can type a stranger's number when registering.
     phone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Discreet wording: her messages, calendar files and feed say "Mission Portal" with a time and place, and
     # nothing of what it is about (no course, organisation or campaign): her phone may be read by others.
     discreet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # When she agreed to get messages on WhatsApp at her confirmed number (None: she has not, or withdrew).
+    # Which messages go there is hers to choose per topic (portal.notifications.models.MessageChoice).
+    whatsapp_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships = relationship("Membership", back_populates="user", lazy="select")

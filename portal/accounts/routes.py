@@ -11,6 +11,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import SignInEnd
 from portal.extensions import csrf
+from portal.notifications import whatsapp
 from portal.web import attempt, is_safe_next, redirect_to, render, render_form
 from portal.web.forms import EmptyForm
 
@@ -259,13 +260,34 @@ def set_language():
     return response
 
 
+@bp.route("/messages", methods=["GET", "POST"])
+@login_required
+def messages():
+    """How her messages reach her: per topic a channel or none, WhatsApp once she agrees to it."""
+    from portal.notifications import forms as choice
+    from portal.notifications.services import save_choices
+    from portal.organisations.services import memberships_for
+    topics = choice.topics_for(current_user, memberships_for(current_user))
+    posted = request.method == "POST"
+    form = choice.messages_form(current_user, topics, formdata=request.form if posted else None)
+    error = None
+    if posted and form.validate_on_submit():
+        _none, error = attempt(save_choices, current_user, choice.chosen(form, topics), choice.agreed(form))
+        if error is None:
+            flash(_("Saved: this is how your messages reach you."), "success")
+            return redirect_to(url_for("accounts.messages"))
+    return render_form("accounts/messages.html", form=form, error=error, topics=topics,
+                       whatsapp_offered=whatsapp.offered(current_app.config))
+
+
 @bp.get("/account")
 @login_required
 def account():
     from portal.organisations.services import memberships_for
     return render("accounts/account.html", memberships=memberships_for(current_user),
                   signed_in=services.active_sign_ins(current_user), form=EmptyForm(),
-                  pending=services.pending_number(current_user))
+                  pending=services.pending_number(current_user),
+                  whatsapp_offered=whatsapp.offered(current_app.config))
 
 
 def _current_locale() -> str:

@@ -30,7 +30,7 @@ from portal.audit import record
 from portal.clock import utcnow
 from portal.crypto import keyed_hash
 from portal.extensions import db
-from portal.notifications.services import queue, queue_to
+from portal.notifications.services import queue, queue_to, withdraw_whatsapp
 from portal.web import DomainError
 
 # Hong Kong first; then the home countries whose local formats workers type (09xx… Philippines, 08xx… Indonesia).
@@ -510,6 +510,8 @@ def confirm_phone(user: User, code: str, address: str | None = None) -> User:
             OneTimeCode.user_id == user.id, OneTimeCode.purpose == CodePurpose.RESET, OneTimeCode.used_at.is_(None))
             .values(used_at=utcnow()))
     old_number = user.phone if changed and user.phone_confirmed else None
+    if changed:  # she agreed to WhatsApp at the old number: asked again for the new one
+        withdraw_whatsapp(user, "new number")
     user.phone, user.phone_confirmed_at = row.phone, utcnow()
     if old_number:  # told at the number she had, in case it was not she who changed it
         queue_to("sms", old_number, user.locale or "en", "phone_changed", user_id=user.id)

@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField,
+    BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -98,19 +98,6 @@ class ShiftForm(Form):
         return cls(activity=shift.activity, role=shift.role, language=shift.language, place=shift.place,
                    map_url=shift.map_url, date=starts.date(), start=starts.time(), end=ends.time(),
                    capacity=shift.capacity, bring=shift.bring_keys, bring_note=shift.bring_note, lead=lead)
-
-
-CHANNEL_CHOICES = {
-    "": _l("As the portal reaches me (e-mail if I gave one, else SMS)"),
-    "sms": _l("By SMS"),
-    "email": _l("By e-mail"),
-    "none": _l("No messages about shifts"),
-}
-
-
-class ChannelForm(Form):
-    channel = RadioField(_l("Messages about my shifts"), choices=choices(CHANNEL_CHOICES), default="",
-                         validators=[Optional()])
 
 
 class HoursForm(Form):

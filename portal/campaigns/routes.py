@@ -13,13 +13,15 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.campaigns import bp, queries, services, share_bp, staff_bp
 from portal.campaigns.forms import (
-    CampaignForm, ChannelForm, EndorseForm, HoursForm, MediaForm, ShiftFilterForm, ShiftForm,
+    CampaignForm, EndorseForm, HoursForm, MediaForm, ShiftFilterForm, ShiftForm,
 )
 from portal.campaigns.models import Campaign, Endorsement, Shift, ShiftWait, Signup
 from portal.capacity import WaitState
 from portal.catalogue import grouped
 from portal.extensions import db
 from portal.languages import LANGUAGES
+from portal.notifications.forms import chosen, messages_form
+from portal.notifications.services import save_choices
 from portal.organisations.access import can_manage
 from portal.organisations.models import Organisation
 from portal.organisations.services import active_members, members_to_act_for, memberships_for
@@ -280,15 +282,16 @@ def mine():
     coming, rest = queries.my_signups(current_user)
     return render("campaigns/mine.html", coming=coming, rest=rest, waiting=queries.my_waiting(current_user),
                   led=queries.led_shifts(current_user.id),
-                  channel=ChannelForm(formdata=None, channel=current_user.campaign_channel or ""), form=EmptyForm())
+                  channel=messages_form(current_user, ["campaigns"], asking=False), form=EmptyForm())
 
 
 @bp.post("/mine/messages")
 @login_required
 def messages():
-    form = ChannelForm()
+    """How she hears about her shifts (one of the choices on her account's "How your messages reach you")."""
+    form = messages_form(current_user, ["campaigns"], asking=False, formdata=request.form)
     if form.validate_on_submit():
-        services.choose_channel(current_user, form.channel.data or None)
+        save_choices(current_user, chosen(form, ["campaigns"]))
         flash(_("Saved: this is how we tell you about your shifts."), "success")
         return redirect_to(url_for("campaigns.mine"))
     coming, rest = queries.my_signups(current_user)

@@ -140,12 +140,32 @@ SECRET_KINDS = frozenset({"reset_code", "phone_code", "case_code"})
 EXPIRING_KINDS = frozenset({"reset_code", "phone_code"})
 # Codes she has just asked for and is waiting for: the only messages sent in the quiet hours (QUIET_HOURS).
 ASKED_FOR_KINDS = EXPIRING_KINDS
+# What always reaches her, by SMS or e-mail, whatever she chose: her codes, and the news that her number was
+# changed (the one sign that someone else has taken her account).
+SECURITY_KINDS = frozenset({"reset_code", "phone_code", "phone_changed"})
+
+# Her choices (MessageChoice): for each topic, the channel she wants or none. Every kind but the security
+# ones and a referred worker's code (sent to an address, not an account) belongs to one topic.
+TOPICS = {
+    "trainings": (_l("My trainings: bookings, places offered, changes, reminders"),
+                  ("booking_confirmed", "seat_offered", "offer_expired", "session_cancelled", "session_changed",
+                   "training_reminder")),
+    "campaigns": (_l("My volunteer shifts"),
+                  ("shift_confirmed", "shift_offered", "shift_offer_expired", "shift_changed", "shift_cancelled",
+                   "shift_reminder")),
+    "organisation": (_l("My organisation: approvals, members, training requests"),
+                     ("org_approved", "org_rejected", "org_name_approved", "org_name_rejected", "member_accepted",
+                      "outreach_accepted", "outreach_declined")),
+    "cases": (_l("Referrals and cases (that there is news, never what it is)"),
+              ("referral_new", "referral_news", "case_assigned", "case_news", "case_date")),
+}
+TOPIC_OF = {kind: topic for topic, (_label, kinds) in TOPICS.items() for kind in kinds}
 
 # Discreet wording (User.discreet): what a message says instead of its kind's text, nothing of its topic.
 # A message with a day and time keeps them and the place; one that holds a place until a moment keeps that.
 DISCREET_SUBJECT = _l("Mission Portal: you have an update")
 DISCREET_TIMED = _l("Mission Portal appointment: %(when)s, %(where)s. Sign in to see more.")
-DISCREET_HELD = _l("Mission Portal: you have an update about %(when)s, %(where)s. Sign in before %(until)s.")
+DISCREET_HELD = _l("Mission Portal: you have an update about %(when)s, %(where)s. Sign in before %(until)s to see it.")
 DISCREET_OTHER = _l("Mission Portal: you have an update. Sign in to see it.")
 
 

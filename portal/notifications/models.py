@@ -14,7 +14,7 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms | whatsapp
     to_address: Mapped[str] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(40))
@@ -30,3 +30,15 @@ class OutboxMessage(db.Model):
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # after a temporary failure
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the gateway's id for the message
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # WhatsApp only: the approved template and its named parameters, as JSON ({"name": ..., "params": {...}},
+    # rendered in her language). `body` keeps the same message as text: sent by SMS if WhatsApp fails.
+    template: Mapped[str | None] = mapped_column(Text)
+
+
+class MessageChoice(db.Model):
+    """How she wants the messages of one topic (messages.TOPICS): "sms", "whatsapp", "email" or "none". No
+    row: as the portal reaches her (User.contact_channel). Security codes are no topic: they always go."""
+    __tablename__ = "message_choices"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))

@@ -18,16 +18,18 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, not_, or_, select, update
+from sqlalchemy import and_, delete, not_, or_, select, update
 
 from portal import throttle
 from portal.audit import record
 from portal.clock import HK, aware, utcnow
 from portal.files import create_private, private_dir
 from portal.extensions import db
-from portal.notifications import sms
-from portal.notifications.messages import ASKED_FOR_KINDS, EXPIRING_KINDS, MESSAGES, SECRET_KINDS, discreet_texts
-from portal.notifications.models import OutboxMessage
+from portal.notifications import sms, whatsapp
+from portal.notifications.messages import (
+    ASKED_FOR_KINDS, EXPIRING_KINDS, MESSAGES, SECRET_KINDS, SECURITY_KINDS, TOPIC_OF, TOPICS, discreet_texts,
+)
+from portal.notifications.models import MessageChoice, OutboxMessage
 from portal.web import DomainError
 
 MAX_ATTEMPTS = 5
@@ -36,22 +38,48 @@ STAMP = "%Y%m%dT%H%M%S"
 FILE_NAME = re.compile(r"^(\d{8}T\d{6})-\d+-[a-z]+-([a-z_]+)\.txt$")
 
 
+CHANNELS = ("sms", "whatsapp", "email")  # and "none", a choice: no messages of that topic
+
+
 def address_for(user, channel: str | None) -> str | None:
     """Where a message by `channel` reaches her: her e-mail, or her number once she has confirmed it (until
-    then only the code that confirms it goes there: portal.accounts.services.send_phone_code). None: not
-    that way."""
+    then only the code that confirms it goes there: portal.accounts.services.send_phone_code), on WhatsApp
+    once she has agreed to it there. None: not that way."""
     if channel == "email":
         return user.email or None
     if channel == "sms":
         return user.phone if user.phone_confirmed else None
+    if channel == "whatsapp":
+        offered = whatsapp.offered(current_app.config)
+        return user.phone if offered and user.phone_confirmed and user.whatsapp_since else None
     return None
 
 
-def queue(user, kind: str, via: str | None = None, **params) -> OutboxMessage | None:
-    """Render message `kind` in the user's language and add it to the current transaction: by `via` ("sms",
-    "email") if she can be reached that way, else as the portal reaches her (portal.accounts.models.User.
-    contact_channel). None, and nothing written, when she cannot be reached at all."""
-    channel = via if address_for(user, via) else user.contact_channel
+def choices_of(user) -> dict[str, str]:
+    """Her channel per topic (messages.TOPICS), for the topics she chose one for."""
+    if user.id is None:
+        return {}
+    return dict(db.session.execute(select(MessageChoice.topic, MessageChoice.channel)
+                                   .where(MessageChoice.user_id == user.id)).all())
+
+
+def channel_for(user, kind: str) -> str | None:
+    """How a message of `kind` goes to her: the channel she chose for its topic if it reaches her (WhatsApp
+    only for what can go there), else as the portal reaches her (User.contact_channel); "none" when she
+    wants none of that topic. Security codes always go, as the portal reaches her (or by SMS to a number)."""
+    chosen = None if kind in SECURITY_KINDS or kind not in TOPIC_OF else choices_of(user).get(TOPIC_OF[kind])
+    if chosen == "none":
+        return "none"
+    if chosen == "whatsapp" and not whatsapp.can_go(kind):
+        chosen = "sms"
+    return chosen if address_for(user, chosen) else user.contact_channel
+
+
+def queue(user, kind: str, **params) -> OutboxMessage | None:
+    """Render message `kind` in the user's language and add it to the current transaction, by the channel
+    she chose for its topic (channel_for). None, and nothing written, when she wants none of that topic or
+    cannot be reached at all."""
+    channel = channel_for(user, kind)
     address = address_for(user, channel)
     if not address:
         return None
@@ -65,10 +93,63 @@ def queue_to(channel: str, address: str, locale: str, kind: str, user_id: int | 
     `texts`: (subject, body) instead of the kind's own (her discreet wording)."""
     subject, body = texts or MESSAGES[kind]
     with force_locale(locale):
+        values = {k: str(v) for k, v in params.items()}
         msg = OutboxMessage(user_id=user_id, channel=channel, to_address=address, locale=locale, kind=kind,
-                            subject=str(subject), body=str(body) % {k: str(v) for k, v in params.items()})
+                            subject=str(subject), body=str(body) % values)
+        if channel == "whatsapp":
+            used = whatsapp.PARAM.findall(body._args[0])
+            msg.template = whatsapp.template_json(whatsapp.template_name(kind, texts and body),
+                                                  {k: values[k] for k in dict.fromkeys(used)})
     db.session.add(msg)
     return msg
+
+
+class WhatsAppNeedsAgreement(DomainError):
+    message = _l("To get messages on WhatsApp, tick the box that says you agree to it. Nothing was changed.")
+
+
+def save_choices(user, chosen: dict[str, str | None], agreed: bool | None = None) -> None:
+    """Her channel per topic (a channel, "none", or None: as the portal reaches her), and her agreement to
+    WhatsApp when she was asked (`agreed`; None: unchanged). Withdrawing it sends what she had on WhatsApp
+    the usual way. Nothing changes if she chose WhatsApp without agreeing to it."""
+    on = bool(user.whatsapp_since) if agreed is None else agreed
+    if not on and "whatsapp" in chosen.values():
+        raise WhatsAppNeedsAgreement()
+    if agreed and not user.whatsapp_since:
+        user.whatsapp_since = utcnow()
+        record(user, "user.whatsapp", user, {"on": True})
+    elif agreed is False:
+        withdraw_whatsapp(user)
+    for topic, channel in chosen.items():
+        choose(user, topic, channel)
+    record(user, "user.message_choices", user, {t: c or "usual" for t, c in chosen.items()})
+    db.session.commit()
+
+
+def withdraw_whatsapp(user, why: str = "withdrawn") -> None:
+    """No more WhatsApp for her (she unticked it, or her number changed: she agreed for the old one): what
+    she had there goes the usual way. In the caller's transaction."""
+    if not user.whatsapp_since:
+        return
+    user.whatsapp_since = None
+    db.session.execute(delete(MessageChoice).where(MessageChoice.user_id == user.id,
+                                                   MessageChoice.channel == "whatsapp"))
+    record(user, "user.whatsapp", user, {"on": False, "why": why})
+
+
+def choose(user, topic: str, channel: str | None) -> None:
+    """How she wants the messages of `topic`: a channel, "none", or (None) as the portal reaches her. In the
+    caller's transaction; the caller has checked that the channel reaches her."""
+    if topic not in TOPICS or channel not in (None, "none", *CHANNELS):
+        raise DomainError()
+    row = db.session.get(MessageChoice, (user.id, topic))
+    if channel is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(MessageChoice(user_id=user.id, topic=topic, channel=channel))
+    else:
+        row.channel = channel
 
 
 class FileSender:
@@ -126,6 +207,8 @@ def sender_for(channel: str):
         return SmtpSender(app.config)
     if channel == "sms" and sms.configured(app.config):
         return sms.TwilioSender(app.config)
+    if channel == "whatsapp" and whatsapp.configured(app.config):
+        return whatsapp.WhatsAppSender(app.config)
     return FileSender(app.config["OUTBOX_DIR"])
 
 
@@ -133,6 +216,10 @@ def sender_for(channel: str):
 # the message is marked failed, for an administrator to see and send again.
 BACKOFF_MINUTES = (1, 5, 15, 60)
 CLAIM_LEASE = timedelta(minutes=2)  # longer than a sender's timeout
+# WhatsApp is tried twice before the message goes by SMS instead: a reminder late by an hour of retries may
+# be too late for her Sunday.
+WHATSAPP_TRIES = 2
+REROUTED = "rerouted"  # a WhatsApp message that failed, sent by SMS instead (its copy is a new row)
 
 
 def quiet_hours(now: datetime) -> bool:
@@ -219,26 +306,44 @@ def _gateway_token(channel: str):
 
 def _failed(msg: OutboxMessage, error: str, permanent: bool) -> None:
     msg.last_error = error[:200]
-    if permanent or msg.attempts >= MAX_ATTEMPTS:
+    tries = WHATSAPP_TRIES if msg.channel == "whatsapp" else MAX_ATTEMPTS
+    if permanent or msg.attempts >= tries:
         msg.status, msg.attempts, msg.next_try_at = "failed", MAX_ATTEMPTS, None
         if msg.kind in SECRET_KINDS:  # a code that will not be sent is not kept
             msg.body = ""
+        _fall_back(msg)
     else:
         msg.next_try_at = utcnow() + timedelta(minutes=BACKOFF_MINUTES[min(msg.attempts, len(BACKOFF_MINUTES)) - 1])
 
 
-def report_status(provider_id: str, status: str, error_code: str | None = None) -> bool:
-    """What the gateway's status callback says of a message it took: delivered, or failed after all.
-    False when no message has that id (a report for another system, or a message forgotten since)."""
-    outcome = sms.REPORTED.get(status)
-    msg = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)) \
-        if provider_id else None
+def _fall_back(msg: OutboxMessage) -> OutboxMessage | None:
+    """A WhatsApp message that failed goes to the same number by SMS: the same text in her language, as a new
+    message in the outbox (the failed one is marked rerouted, not shown as lost)."""
+    if msg.channel != "whatsapp" or not msg.body or not msg.to_address:
+        return None
+    copy = OutboxMessage(user_id=msg.user_id, channel="sms", to_address=msg.to_address, locale=msg.locale,
+                         kind=msg.kind, subject=msg.subject, body=msg.body)
+    msg.status, msg.template = REROUTED, None
+    db.session.add(copy)
+    return copy
+
+
+def report_status(provider_id: str, status: str, error_code: str | None = None, channel: str = "sms") -> bool:
+    """What a gateway's status report says of a message it took: delivered, or failed after all (a WhatsApp
+    message then goes by SMS). False when no message has that id (a report for another system, or a
+    message forgotten since)."""
+    gateway = whatsapp if channel == "whatsapp" else sms
+    outcome = gateway.REPORTED.get(status)
+    msg = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id,
+                                                        OutboxMessage.channel == channel)) if provider_id else None
     if msg is None:
         return False
-    if outcome == sms.DELIVERED and msg.status != sms.FAILED:
-        msg.status, msg.delivered_at = sms.DELIVERED, utcnow()
-    elif outcome == sms.FAILED:
-        msg.status, msg.last_error = sms.FAILED, f"twilio {error_code or status}"[:200]
+    if outcome == gateway.DELIVERED and msg.status not in (gateway.FAILED, REROUTED):
+        msg.status, msg.delivered_at = gateway.DELIVERED, utcnow()
+    elif outcome == gateway.FAILED and msg.status != REROUTED:
+        name = "whatsapp" if channel == "whatsapp" else "twilio"
+        msg.status, msg.last_error = gateway.FAILED, f"{name} {error_code or status}"[:200]
+        _fall_back(msg)
     db.session.commit()
     return True
 

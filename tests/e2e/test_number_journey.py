@@ -1,7 +1,8 @@
 """Her number is hers, in Chromium, JavaScript on (in Filipino) and off (in Indonesian): she registers with
 her number and lands on the page of the code; a wrong code is refused in her language and what she typed
 stays; the right one confirms the number. Then she moves to a new number: it is hers only once she types
-the code sent to it, and until then the account keeps the old one."""
+the code sent to it, and until then the account keeps the old one. Last, she asks for her trainings' messages
+on WhatsApp: refused until she ticks that she agrees to it."""
 from __future__ import annotations
 
 import re
@@ -71,6 +72,26 @@ def test_register_confirm_then_change_the_number(live_server, page, watch, js_en
     page.get_by_role("button", name=t("Confirm my number")).click()
     expect(page.locator(".flash", has_text="+85251234098")).to_be_visible()
     expect(page.locator("main dl")).to_contain_text("+85251234098")
-    # The wrong code's answer (422, and its console line with JavaScript on) is the only problem.
-    unexpected = [p for p in watch.problems if "/auth/phone/confirm" not in p or "422" not in p]
+
+    # Her trainings on WhatsApp: refused until she ticks that she agrees, then saved, in her language.
+    page.get_by_role("link", name=t("How your messages reach you")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("How your messages reach you"))
+    page.locator("#trainings").select_option("whatsapp")
+    page.locator("#campaigns").select_option("none")
+    page.get_by_role("button", name=t("Save")).click()
+    expect(page.locator(".errors")).to_contain_text(
+        t("To get messages on WhatsApp, tick the box that says you agree to it. Nothing was changed."))
+    expect(page.locator("#trainings")).to_have_value("whatsapp")  # what she chose stays
+    page.get_by_label(t("Yes, the portal may send me messages on WhatsApp at my number")).check()
+    page.get_by_role("button", name=t("Save")).click()
+    expect(page.locator(".flash", has_text=t("Saved: this is how your messages reach you."))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("+85251234098")
+    with app.app_context():
+        from portal.notifications.services import choices_of
+        lestari = db.session.query(User).filter_by(name="Lestari").one()
+        assert lestari.whatsapp_since is not None
+        assert choices_of(lestari) == {"trainings": "whatsapp", "campaigns": "none"}
+        db.session.remove()
+    # The refused answers (422, and their console lines with JavaScript on) are the only problems.
+    unexpected = [p for p in watch.problems if not re.search(r"/auth/(phone/confirm|messages)", p) or "422" not in p]
     assert unexpected == [], unexpected

@@ -76,6 +76,7 @@ PAGES = {
                   "materials.show", "directory.index", "directory.show", "campaigns.index", "campaigns.campaign",
                   "campaigns.shift"],
     "member": ["main.home", "organisations.mine", "organisations.show", "organisations.join", "accounts.account",
+               "accounts.messages",
                "trainings.catalogue", "trainings.show", "trainings.mine", "campaigns.index", "campaigns.shift",
                "campaigns.mine"],
     "leader": ["organisations.show", "organisations.edit", "trainings.outreach", "trainings.request_outreach",

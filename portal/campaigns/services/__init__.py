@@ -19,7 +19,6 @@ from portal.campaigns.services.signup import (  # noqa: F401
 from portal.campaigns.services.checkin import (  # noqa: F401
     HoursApproved, NotCame, add_walk_in, approve_hours, check_in, minutes_of, set_hours,
 )
-from portal.campaigns.services.texts import CHANNELS, choose_channel  # noqa: F401
 from portal.campaigns.services.endorse import (  # noqa: F401
     CampaignClosed, endorse, may_endorse, set_media_consent, withdraw_endorsement,
 )

@@ -15,11 +15,12 @@ from portal.campaigns.models import (
 from portal.campaigns.services.access import is_staff
 from portal.campaigns.services.errors import BelowTaken, ShiftOver
 from portal.campaigns.services.places import SHIFT_PLACES
-from portal.campaigns.services.texts import bring, tell, when, where
+from portal.campaigns.services.texts import bring, when, where
 from portal.capacity import PlaceState, close, concerned, fill, lock
 from portal.clock import HK, aware, utcnow
 from portal.extensions import db
 from portal.languages import LANGUAGES
+from portal.notifications.services import queue
 from portal.web import DomainError, NotAllowed
 
 
@@ -153,7 +154,7 @@ def update_shift(staff, shift: Shift, *, activity: str, role: str, language: str
     told = 0
     if worth_telling:
         for person in concerned(SHIFT_PLACES, shift):
-            tell(person, "shift_changed", when=when(shift.starts_at), where=where(shift), bring=bring(shift))
+            queue(person, "shift_changed", when=when(shift.starts_at), where=where(shift), bring=bring(shift))
             told += 1
         if moved:
             db.session.execute(update(Signup).where(Signup.shift_id == shift.id).values(reminded_at=None))
@@ -171,7 +172,7 @@ def cancel_shift(staff, shift: Shift) -> int:
     shift.version += 1
     holders, entries = close(SHIFT_PLACES, shift)
     for person in [h.user for h in holders] + [e.user for e in entries]:
-        tell(person, "shift_cancelled", when=when(shift.starts_at), where=where(shift))
+        queue(person, "shift_cancelled", when=when(shift.starts_at), where=where(shift))
     told = len(holders) + len(entries)
     record(staff, "shift.cancelled", shift, {"told": told})
     db.session.commit()
@@ -195,8 +196,8 @@ def send_reminders(limit: int = 500) -> int:
     sent: dict[int, int] = {}
     for s in due:
         shift = s.shift
-        if s.created_at < shift.remind_at and tell(s.user, "shift_reminder", when=when(shift.starts_at),
-                                                   where=where(shift), bring=bring(shift)):
+        if s.created_at < shift.remind_at and queue(s.user, "shift_reminder", when=when(shift.starts_at),
+                                                    where=where(shift), bring=bring(shift)) is not None:
             sent[shift.id] = sent.get(shift.id, 0) + 1
         s.reminded_at = now
     for shift_id, n in sent.items():

@@ -9,8 +9,9 @@ from portal.campaigns.services.access import can_act_on, can_sign_up_for, may_jo
 from portal.campaigns.services.errors import (
     AlreadySignedUp, AlreadyWaiting, NotEndorsed, NotFullYet, OfferGone, ShiftClosed, ShiftFull, ShiftStarted,
 )
-from portal.campaigns.services.texts import bring, tell, when, where
+from portal.campaigns.services.texts import bring, when, where
 from portal.capacity import Places
+from portal.notifications.services import queue
 
 
 def _still_offered(shift: Shift) -> bool:
@@ -19,13 +20,13 @@ def _still_offered(shift: Shift) -> bool:
 
 def _offered(entry: ShiftWait, shift: Shift) -> None:
     record(None, "shift_wait.offered", entry, {"shift_id": shift.id})
-    tell(entry.user, "shift_offered", when=when(shift.starts_at), where=where(shift),
+    queue(entry.user, "shift_offered", when=when(shift.starts_at), where=where(shift),
          until=when(entry.offer_expires_at))
 
 
 def _expired(entry: ShiftWait, shift: Shift) -> None:
     record(None, "shift_wait.offer_expired", entry, {"shift_id": shift.id})
-    tell(entry.user, "shift_offer_expired", when=when(shift.starts_at), where=where(shift))
+    queue(entry.user, "shift_offer_expired", when=when(shift.starts_at), where=where(shift))
 
 
 def _check(shift: Shift, person, org, waiting: bool) -> None:
@@ -40,7 +41,7 @@ def _clash(shift: Shift, person) -> None:
 
 
 def _confirmed(person, shift: Shift) -> None:
-    tell(person, "shift_confirmed", when=when(shift.starts_at), where=where(shift), bring=bring(shift))
+    queue(person, "shift_confirmed", when=when(shift.starts_at), where=where(shift), bring=bring(shift))
 
 
 SHIFT_PLACES = Places(row=Shift, entry=ShiftWait, parent="shift_id", full=ShiftFull, still_offered=_still_offered,
