@@ -28,3 +28,16 @@ def test_every_kind_in_every_language_fits_in_two_segments(app):
     assert not over, over
     wide = [(kind, lang, text) for kind, lang, text in texts if lang in LATIN_SCRIPT and segments(text)[0] != GSM7]
     assert not wide, wide
+
+
+def test_a_month_costs_segments_by_sms_and_messages_by_whatsapp_and_codes_stay_sms(app):
+    """bench/message_costs.py's sums: an SMS is paid per segment, a WhatsApp message per message, and the
+    codes (which never go by WhatsApp) are SMS whichever she chose."""
+    from bench.message_costs import LANGUAGE_MIX, MONTHLY, costs
+    table = {(k, lg): 2 for k in MONTHLY for lg in LANGUAGE_MIX}
+    c = costs(table, sms_price=0.1, whatsapp_price=0.01, workers=10, whatsapp_share=0.5)
+    total = sum(MONTHLY.values())
+    codes = MONTHLY["reset_code"] + MONTHLY["phone_code"] + MONTHLY["phone_changed"]
+    assert c["all_sms"] == pytest.approx(total * 2 * 0.1 * 10)
+    assert c["all_whatsapp"] == pytest.approx((total - codes) * 0.01 * 10 + codes * 2 * 0.1 * 10)
+    assert c["mixed"] == pytest.approx((c["all_sms"] + c["all_whatsapp"]) / 2)
