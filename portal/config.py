@@ -134,6 +134,9 @@ class Config:
     # Hong Kong hours (from, until) in which only codes she asked for are sent (notifications.services).
     QUIET_HOURS = (21, 8)
     WORKER_INTERVAL = 30
+    # How long a tap with JavaScript waits for the portal's answer before telling her none came: a page is a
+    # few KB, which a phone on a weak 2G/3G link gets in a few seconds; beyond this something is wrong.
+    HTMX_TIMEOUT_MS = 20_000
     # Closed and declined referrals are shredded (personal and case fields erased, counts kept) this long after.
     REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", "365"))
     REFERRAL_DRAFT_DAYS = int(os.environ.get("REFERRAL_DRAFT_DAYS", "30"))  # a draft left this long is deleted
