@@ -1,4 +1,5 @@
 """Trainings over HTTP, as the people who use them."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -147,6 +148,17 @@ def test_staff_creates_a_course_and_a_session_in_hong_kong_time(app, client):
         "course_id": course_id, "date": day.isoformat(), "start": "16:00", "end": "13:00", "capacity": "0",
         "deadline_days": "2"}, page="/staff/trainings/sessions/new")
     assert response.status_code == 422 and db.session.query(TrainingSession).count() == 1
+    # Booking that would close before anyone could book: a warning, nothing saved, until staff tick that they
+    # mean it (a session people join at the door).
+    soon = {"course_id": course_id, "date": (utcnow().astimezone(HK) + timedelta(days=1)).date().isoformat(),
+            "start": "13:00", "end": "16:00", "capacity": "12", "deadline_days": "5"}
+    warned = post(client, "/staff/trainings/sessions/new", soon, page="/staff/trainings/sessions/new")
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 422 and "Booking would already be closed" in page and 'name="closed_ok"' in page
+    assert db.session.query(TrainingSession).count() == 1
+    assert 'name="closed_ok"' not in client.get("/staff/trainings/sessions/new").get_data(as_text=True)
+    saved = post(client, "/staff/trainings/sessions/new", {**soon, "closed_ok": "y"}, page="/staff/trainings/sessions/new")
+    assert saved.status_code == 303 and db.session.query(TrainingSession).count() == 2
 
 
 def test_attendance_is_one_small_answer_per_tap(app, client):
@@ -234,9 +246,72 @@ def test_outreach_sessions_are_not_for_a_person_whose_request_to_join_still_wait
 def test_a_filter_that_cannot_be_used_is_named_and_the_list_shows_everything(client):
     SessionFactory(course=CourseFactory(title="Labour law basics"))
     long_search = "a" * 101
-    page = client.get(f"/trainings/?q={long_search}", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    page = client.get(f"/trainings/?q={long_search}&language=",
+                      headers={"Accept-Language": "id"}).get_data(as_text=True)
     assert "Filter ini tidak bisa dipakai" in page and "Labour law basics" in page
     assert f'value="{long_search}"' in page  # what she typed stays, to shorten
     answer = client.get(f"/trainings/?q={long_search}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in answer and "This filter could not be used" in answer and "Search by title" in answer
     assert "This filter could not be used" not in client.get("/trainings/?q=labour").get_data(as_text=True)
+
+
+def test_her_language_first_with_every_card_saying_its_language_and_all_languages_a_tap_away(client):
+    """An Indonesian reader sees the trainings given in Indonesian first: the language filter's default (not
+    counted as a filter in use: the filters stay folded), said above the list with a link to every language;
+    each card says the training's language, and a session whose booking has closed says so."""
+    from tests.factories import future
+    SessionFactory(course=CourseFactory(title="Kenali kontrak kerja Anda", language="id"))
+    SessionFactory(course=CourseFactory(title="Alamin ang iyong kontrata", language="fil"))
+    closing = SessionFactory(course=CourseFactory(title="Hak cuti", language="id"), starts_at=future(2),
+                             ends_at=future(2, 12))
+    closing.deadline = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    page = client.get("/trainings/", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "Kenali kontrak kerja Anda" in page and "Alamin ang iyong kontrata" not in page
+    assert "Pelatihan dalam Bahasa Indonesia." in page and 'href="/trainings/?language="' in page
+    assert '<details class="fold">' in page  # folded: her own language is no filter she set
+    card = re.search(r'<li class="card">(?:(?!</li>).)*Hak cuti.*?</li>', page, re.S)[0]
+    assert "Pemesanan ditutup" in card and "Sisa " not in card
+    every = client.get("/trainings/?language=", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "Alamin ang iyong kontrata" in every and "Kenali kontrak kerja Anda" in every
+    assert "Bahasa Filipino / Tagalog</span>" in every  # the card's language tag
+    chosen = client.get("/trainings/?language=fil&seats=y", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert '<details class="fold" open>' in chosen and "2 dipakai" in chosen
+    # English readers see every language, as before
+    english = client.get("/trainings/").get_data(as_text=True)
+    assert "Alamin ang iyong kontrata" in english and "Kenali kontrak kerja Anda" in english
+
+
+def test_my_trainings_coming_first_with_time_place_and_actions_then_past_then_cancelled(client):
+    """"My trainings": what is coming first, soonest first, each with its day, time, place, calendar and
+    cancel; then what is past; then what was cancelled, each under a plain heading."""
+    from tests.factories import future
+    person = UserFactory(locale="id")
+    later = SessionFactory(course=CourseFactory(title="Later one"), starts_at=future(20), ends_at=future(20, 12),
+                           venue="Bayanihan Centre, Kennedy Town")
+    sooner = SessionFactory(course=CourseFactory(title="Sooner one"), starts_at=future(6), ends_at=future(6, 12))
+    gone = SessionFactory(course=CourseFactory(title="Given back"), starts_at=future(9), ends_at=future(9, 12))
+    past = SessionFactory(course=CourseFactory(title="Last month"), starts_at=future(-30), ends_at=future(-30, 12))
+    for ts in (later, sooner, gone):
+        services.book(person, ts, person)
+    services.cancel_booking(person, db.session.scalar(select(Booking).where(Booking.session_id == gone.id)))
+    db.session.add(Booking(session_id=past.id, user_id=person.id, state=BookingState.ATTENDED))
+    db.session.commit()
+    sign_in(client, person)
+    page = client.get("/trainings/mine").get_data(as_text=True)
+    headings = [page.index(h) for h in ("<h2>Yang akan datang</h2>", "<h2>Sudah lewat</h2>", "<h2>Dibatalkan</h2>")]
+    assert headings == sorted(headings)
+    coming = page[headings[0]:headings[1]]
+    assert coming.index("Sooner one") < coming.index("Later one") and "Bayanihan Centre, Kennedy Town" in coming
+    assert coming.count("Tambahkan ke kalender saya") == 2 and "Given back" not in coming
+    assert "Last month" in page[headings[1]:headings[2]] and "Given back" in page[headings[2]:]
+
+
+def test_the_outreach_request_starts_in_the_organisations_language(client):
+    org = OrganisationFactory(community="indonesian", languages="id,en", state="approved")
+    org.created_by.locale = "en"
+    db.session.commit()
+    sign_in(client, org.created_by)
+    page = client.get("/trainings/outreach/new").get_data(as_text=True)
+    select_ = re.search(r'<select[^>]*name="language".*?</select>', page, re.S)[0]
+    assert re.search(r'<option selected value="id">', select_)

@@ -70,6 +70,8 @@ class SessionForm(Form):
         InputRequired(_l("Write a number.")), NumberRange(min=0, max=60, message=_l("Write a number from 0 to 60."))])
     per_org_cap = IntegerField(_l("Places per organisation (optional)"), validators=[
         Optional(), NumberRange(min=1, max=1000, message=_l("Write a number from 1 to 1000."))])
+    # Shown only after the warning that booking would already be closed (routes._closed_already).
+    closed_ok = BooleanField(_l("Save it anyway, with booking closed: people can only be added at the door"))
 
     def when(self):
         """Start and end, read in Hong Kong time, as UTC."""

@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.trainings.services.places import SEATS
 from portal.organisations.models import Membership, MemberState, Organisation
 from portal.trainings.models import (
-    HOLDS_SEAT, Booking, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState, best_text,
+    HOLDS_SEAT, Booking, BookingState, Course, CourseText, SessionState, TrainingSession, WaitlistEntry, WaitState,
+    best_text,
 )
 from portal.web import contains
 
@@ -76,6 +77,13 @@ def titles(course_ids, locale: str) -> dict[int, str]:
     return {course_id: best_text(texts, locale) for course_id, texts in by_course.items()}
 
 
+def course_languages(course_ids) -> dict[int, str]:
+    """The language each course is given in (for the cards' language tags)."""
+    if not course_ids:
+        return {}
+    return dict(db.session.execute(select(Course.id, Course.language).where(Course.id.in_(set(course_ids)))).all())
+
+
 def waiting_counts(ids: list[int]) -> dict[int, int]:
     return capacity.waiting_counts(SEATS, ids)
 
@@ -91,6 +99,20 @@ def my_bookings(user):
                               .options(selectinload(Booking.session).selectinload(TrainingSession.course)
                                        .selectinload(Course.texts))
                               .order_by(TrainingSession.starts_at.desc()).limit(200)).unique().all()
+
+
+def my_bookings_by_kind(user):
+    """Her bookings as she looks for them: what is coming (soonest first), what is past (latest first), and
+    what was cancelled or released, or whose session was cancelled (latest first)."""
+    coming, done, cancelled = [], [], []
+    for b in my_bookings(user):
+        if b.state in (BookingState.CANCELLED, BookingState.RELEASED) or b.session.state == SessionState.CANCELLED:
+            cancelled.append(b)
+        elif b.session.is_past or b.state != BookingState.BOOKED:
+            done.append(b)
+        else:
+            coming.append(b)
+    return coming[::-1], done, cancelled
 
 
 def my_waiting(user):

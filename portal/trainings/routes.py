@@ -1,5 +1,5 @@
 from flask import abort, flash, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import CalendarFeed, User
+from portal.accounts.roles import Power, can
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrgState
 from portal.organisations.access import can_manage
@@ -19,7 +21,7 @@ from portal.trainings.forms import (
 )
 from portal.trainings.materials.queries import for_course as materials_for_course
 from portal.trainings.models import (
-    Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
+    DELIVERY_LANGUAGES, Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import (
     act, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, paginate, redirect_to, render, render_form, require,
@@ -30,7 +32,7 @@ from portal.web.forms import EmptyForm
 @bp.get("/")
 def catalogue():
     services.apply_expired_offers()
-    filters, used = filters_from(CatalogueFilterForm)
+    filters, used = filters_from(CatalogueFilterForm, _her_language_first)
     query = queries.catalogue(current_user, programme=used.programme.data or "",
                               language=used.language.data or "", seats=bool(used.seats.data),
                               q=used.q.data or "", day=used.day.data)
@@ -38,7 +40,23 @@ def catalogue():
     ids = [ts.id for ts in page.items]
     return render("trainings/catalogue.html", "results", filters=filters, sections=queries.grouped(page.items),
                   page=page, waiting=queries.waiting_counts(ids), mine=queries.holdings(current_user, ids),
-                  titles=queries.titles([ts.course_id for ts in page.items], str(get_locale())))
+                  titles=queries.titles([ts.course_id for ts in page.items], str(get_locale())),
+                  languages_of=queries.course_languages([ts.course_id for ts in page.items]))
+
+
+# The workers' languages: a Filipino or Indonesian reader sees the trainings in her language first (the filter
+# says so and she can choose "All languages"); English readers, and the staff who run trainings, see all.
+HER_LANGUAGES = ("fil", "id")
+
+
+def _her_language_first(form):
+    """The language filter's default is her language, until she chooses one (the address then says which,
+    "All languages" too). As a default it is not counted as a filter in use."""
+    lang = str(get_locale())
+    if lang in HER_LANGUAGES and not can(current_user, Power.RUN_TRAININGS):
+        form.language.default = lang
+        if "language" not in request.args:
+            form.language.data = lang
 
 
 def _session_or_404(session_id) -> TrainingSession:
@@ -156,10 +174,11 @@ def _on_entry(entry_id, action, done):
 @bp.get("/mine")
 @login_required
 def mine():
-    bookings = queries.my_bookings(current_user)
+    coming, done, cancelled = queries.my_bookings_by_kind(current_user)
     managed = [m for m in memberships_for(current_user) if m.is_manager]
     org_ids = [m.organisation_id for m in managed]
-    return render("trainings/mine.html", bookings=bookings, waiting=queries.my_waiting(current_user),
+    return render("trainings/mine.html", coming=coming, done=done, cancelled=cancelled,
+                  waiting=queries.my_waiting(current_user),
                   org_bookings={oid: queries.org_bookings(oid) for oid in org_ids[:5]},
                   orgs={oid: db.session.get(Organisation, oid) for oid in org_ids[:5]}, form=EmptyForm(),
                   feed=db.session.get(CalendarFeed, current_user.id),
@@ -229,7 +248,7 @@ def outreach():
 def request_outreach():
     orgs = _managed_orgs()
     require(bool(orgs))
-    form = OutreachForm()
+    form = OutreachForm() if request.method == "POST" else OutreachForm(language=_language_of(orgs[0]))
     form.organisation_id.choices = [(o.id, o.name) for o in orgs]
     error = None
     if form.validate_on_submit():
@@ -241,6 +260,15 @@ def request_outreach():
             flash(_("Your request was sent to the Mission. We will answer through the portal."), "success")
             return redirect_to(url_for("trainings.outreach"))
     return render_form("trainings/outreach_form.html", form=form, error=error)
+
+
+def _language_of(org) -> str:
+    """The language a training for this organisation is most likely asked in: the first of its languages that
+    the Mission gives trainings in, else its community's, else the leader's own."""
+    by_community = {"filipino": "fil", "indonesian": "id"}
+    given = [code for code in org.language_list if code in DELIVERY_LANGUAGES]
+    return given[0] if given else by_community.get(org.community) or (
+        current_user.locale if current_user.locale in DELIVERY_LANGUAGES else "en")
 
 
 @bp.post("/outreach/<int:request_id>/withdraw")
@@ -318,13 +346,25 @@ def new_session():
     error = None
     if form.validate_on_submit():
         starts, ends, deadline = form.times()
-        ts, error = attempt(services.create_session, current_user, db.session.get(Course, form.course_id.data), starts,
+        error = _closed_already(form, deadline)
+        ts, error = (None, error) if error else attempt(services.create_session, current_user, db.session.get(Course, form.course_id.data), starts,
                             ends, form.capacity.data, deadline=deadline, venue=form.venue.data,
                             per_org_cap=form.per_org_cap.data)
         if error is None:
             flash(_("The session was created."), "success")
             return redirect_to(url_for("trainings.show", session_id=ts.id))
     return render_form("trainings/session_form.html", form=form, error=error)
+
+
+def _closed_already(form, deadline):
+    """Why a session is not saved yet: its booking would be closed before anyone could book (a date soon, or
+    many days before). Saved anyway once staff tick that they mean it (a session people join at the door)."""
+    if deadline >= utcnow() or form.closed_ok.data:
+        return None
+    form.closed_ok.flags.shown = True
+    return _("Booking would already be closed: it closes %(moment)s, %(days)s days before the start. No one "
+             "could book this session. Choose fewer days, or tick the box to save it anyway.",
+             moment=format_datetime(deadline, "day_time"), days=form.deadline_days.data)
 
 
 @staff_bp.post("/sessions/<int:session_id>/cancel")
@@ -342,7 +382,8 @@ def edit_session(session_id):
     error = None
     if form.validate_on_submit():
         starts, ends, deadline = form.times()
-        told, error = attempt(services.update_session, current_user, ts, starts, ends, form.capacity.data, deadline,
+        error = None if ts.deadline_passed else _closed_already(form, deadline)  # a change that closes booking
+        told, error = (0, error) if error else attempt(services.update_session, current_user, ts, starts, ends, form.capacity.data, deadline,
                               venue=form.venue.data, per_org_cap=form.per_org_cap.data)
         if error is None:
             flash(ngettext("The session was changed; %(num)d person was told.",

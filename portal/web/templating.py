@@ -99,6 +99,13 @@ def masked(address: str | None) -> str:
     return f"•••• {address[-4:]}"
 
 
+def in_use(filters) -> int:
+    """How many fields of a GET filter form are set to something other than their default (the page number
+    is no filter): the folded filters say it, and open by themselves when it is not 0."""
+    return sum(1 for f in filters if f.name not in ("page", "csrf_token") and f.data not in (None, "", False, 0, [])
+               and f.data != f.default)
+
+
 def init_app(app):
     from portal.organisations.models import COMMUNITIES, DISTRICTS, ORG_LANGUAGES
     from portal.trainings.models import DELIVERY_LANGUAGES, PROGRAMMES
@@ -149,3 +156,4 @@ def init_app(app):
         masked=masked,
     )
     app.jinja_env.globals["flashes"] = lambda: get_flashed_messages(with_categories=True)
+    app.jinja_env.globals["in_use"] = in_use

@@ -44,7 +44,7 @@ def test_book_fill_wait_cancel_offer_attend(live_server, page, watch, js_enabled
     page.get_by_label(names["m2"]).check()
     page.get_by_role("button", name="Book the chosen members").click()
     expect(page.locator(".flash").first).to_contain_text("Booked:")
-    expect(page.locator(".facts")).to_contain_text("Full")
+    expect(page.locator(".facts.brief")).to_contain_text("Full")
     sign_out(page)
 
     # A third person joins the waiting list.

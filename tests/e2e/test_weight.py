@@ -141,6 +141,7 @@ def test_htmx_answers_are_small(live_server, browser):
     wire = Wire(context, page)
     # The trainings filter answers with the list only.
     page.goto(f"{base}/trainings/")
+    page.locator("details.fold summary").click()  # the filters are folded
     with page.expect_response(lambda r: "/trainings/?" in r.url):
         page.select_option("#programme", "leap")
     # So does the campaigns' list of shifts.
