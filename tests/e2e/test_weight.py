@@ -146,10 +146,12 @@ def test_htmx_answers_are_small(live_server, browser):
         page.select_option("#programme", "leap")
     # So does the campaigns' list of shifts.
     page.goto(f"{base}/campaigns/")
+    page.locator("details.fold summary").click()
     with page.expect_response(lambda r: "/campaigns/?" in r.url):
         page.select_option("#role", "leafleter")
     # So does the materials filter.
     page.goto(f"{base}/materials/")
+    page.locator("details.fold summary").click()
     with page.expect_response(lambda r: "/materials/?" in r.url):
         page.select_option("#language", "fil")
     # A refused sign-in answers with the form block.
