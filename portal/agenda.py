@@ -2,12 +2,15 @@
 that one place is never taken over another at the same time. Trainings and campaigns both ask `busy()`."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.capacity import PlaceState
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.web import DomainError
 from portal.web.templating import InLocale, moment
@@ -54,3 +57,60 @@ def refuse_if_busy(person_id: int, starts_at: datetime, ends_at: datetime, **ski
         what = InLocale(lambda: str(_l("a shift of %(campaign)s at %(place)s", campaign=obj.campaign.title,
                                      place=obj.place)))
     raise Busy(what, obj.starts_at)
+
+
+# --- what needs her now (the home page after sign-in) ---
+
+SOON = timedelta(days=7)  # a booking or shift within a week: this Sunday's
+ANSWERED_LATELY = timedelta(days=14)  # an answer to her organisation's request for a training
+
+
+@dataclass
+class NeedsNow:
+    """What she should see first on her home page, each with the one button it needs."""
+    offers: list = field(default_factory=list)    # (kind, waiting entry): a place held for her, until when
+    soon: list = field(default_factory=list)      # (kind, starts_at, title or role, place, id): within a week
+    joins: list = field(default_factory=list)     # (organisation, count): people waiting for her OK
+    answers: list = field(default_factory=list)   # outreach requests of her organisations answered lately
+
+    def __bool__(self):
+        return bool(self.offers or self.soon or self.joins or self.answers)
+
+
+def needs_now(user, memberships) -> NeedsNow:
+    """A handful of queries, the same number whatever she holds (her own rows, a week ahead, her
+    organisations' waiting members and answered requests)."""
+    from portal.campaigns.models import Shift, ShiftState, ShiftWait, Signup
+    from portal.capacity import WaitState
+    from portal.organisations.models import Membership, MemberState
+    from portal.trainings.models import Booking, Course, OutreachRequest, OutreachState, SessionState, TrainingSession
+    from portal.trainings.models import WaitlistEntry
+    now = utcnow()
+    out = NeedsNow()
+    for kind, model in (("training", WaitlistEntry), ("shift", ShiftWait)):
+        out.offers += [(kind, e) for e in db.session.scalars(select(model).where(
+            model.user_id == user.id, model.state == WaitState.OFFERED, model.offer_expires_at > now)
+            .order_by(model.offer_expires_at))]
+    out.offers.sort(key=lambda item: item[1].offer_expires_at)  # the one that goes soonest first
+    for b in db.session.scalars(select(Booking).join(TrainingSession, Booking.session_id == TrainingSession.id).where(
+            Booking.user_id == user.id, Booking.state == PlaceState.BOOKED,
+            TrainingSession.state == SessionState.SCHEDULED, TrainingSession.starts_at > now,
+            TrainingSession.starts_at < now + SOON)
+            .options(selectinload(Booking.session).selectinload(TrainingSession.course).selectinload(Course.texts))):
+        out.soon.append(("training", b.session.starts_at, b.session.course.title, b.session.venue, b.session_id))
+    for s in db.session.scalars(select(Signup).join(Shift, Signup.shift_id == Shift.id).where(
+            Signup.user_id == user.id, Signup.state == PlaceState.BOOKED, Shift.state == ShiftState.SCHEDULED,
+            Shift.starts_at > now, Shift.starts_at < now + SOON).options(selectinload(Signup.shift))):
+        out.soon.append(("shift", s.shift.starts_at, s.shift.role, s.shift.place, s.shift_id))
+    out.soon.sort(key=lambda item: item[1])
+    managed = {m.organisation_id: m.organisation for m in memberships if m.is_manager}
+    if managed:
+        counts = db.session.execute(select(Membership.organisation_id, func.count()).where(
+            Membership.organisation_id.in_(managed), Membership.state == MemberState.PENDING)
+            .group_by(Membership.organisation_id)).all()
+        out.joins = [(managed[org_id], n) for org_id, n in counts if n]
+        out.answers = db.session.scalars(select(OutreachRequest).where(
+            OutreachRequest.organisation_id.in_(managed),
+            OutreachRequest.state.in_([OutreachState.ACCEPTED, OutreachState.DECLINED]),
+            OutreachRequest.decided_at > now - ANSWERED_LATELY).order_by(OutreachRequest.decided_at.desc())).all()
+    return out

@@ -12,8 +12,11 @@ def home():
     from portal.organisations.forms import JoinForm
     from portal.organisations.services import memberships_for
     from portal.web import render
+    from portal.web.forms import EmptyForm
+    from portal.agenda import needs_now
     memberships = memberships_for(current_user) if current_user.is_authenticated else []
-    return render("home.html", memberships=memberships, join_form=JoinForm())
+    now = needs_now(current_user, memberships) if current_user.is_authenticated else None
+    return render("home.html", memberships=memberships, join_form=JoinForm(), now=now, form=EmptyForm())
 
 
 @bp.get("/healthz")
