@@ -139,6 +139,8 @@ MATRIX = [
     Row("organisations.rotate_code", "POST", only(303, {"leader"}), args=ORG),
     Row("organisations.accept", "POST", only(303, {"leader"}), args=PENDING_MEMBER),
     Row("organisations.remove", "POST", only(303, {"leader"}), args=PENDING_MEMBER),
+    # Asked once: the leader before removing her, the member before leaving.
+    Row("organisations.remove", "GET", only(200, {"leader", "member"}), args=ACTIVE_MEMBER),
     Row("organisations.set_role", "POST", only(303, {"leader"}), args=ACTIVE_MEMBER,
         data=lambda w: {"role": "coleader"}),
     Row("staff.dashboard", "GET", only(200, {"staff"})),
@@ -157,6 +159,7 @@ MATRIX = [
     Row("trainings.book_members", "POST", only(303, {"leader"}), args=SESSION,
         data=lambda w: {"organisation_id": w.org.id, "member": [w.member_m.user_id]}),
     Row("trainings.cancel", "POST", only(303, {"member", "leader", "staff"}), args=BOOKING),
+    Row("trainings.cancel", "GET", only(200, {"member", "leader", "staff"}), args=BOOKING),  # asked once
     Row("trainings.leave", "POST", only(303, {"member", "staff"}), args=ENTRY),
     Row("trainings.accept", "POST", only(303, {"member", "staff"}), args=ENTRY),
     Row("trainings.mine", "GET", signed_in(200)),

@@ -98,7 +98,10 @@ def test_join_accept_coleader_remove(app):
     assert m.state == MemberState.REMOVED and not services.can_view(member, org)
     with pytest.raises(services.LastLeader):
         services.remove_member(helper, services.membership_of(leader, org))
-    assert [r for r in db.session.scalars(select(OutboxMessage.kind))] == ["member_accepted", "member_accepted"]
+    # Each request came to an empty queue: the leader was told each time; each accepted member was told.
+    assert [(r.kind, r.user_id) for r in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] == [
+        ("join_request", leader.id), ("member_accepted", member.id),
+        ("join_request", leader.id), ("member_accepted", helper.id)]
 
 
 def test_wrong_or_unapproved_codes_are_refused(app):

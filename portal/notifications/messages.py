@@ -35,6 +35,10 @@ MESSAGES = {
         _l("The new name of your organisation was not approved"),
         _l("Your organisation keeps the name %(org)s on the portal. Please contact the Mission to talk about it."),
     ),
+    "join_request": (
+        _l("Someone asked to join your organisation"),
+        _l("Someone asked to join %(org)s on the portal. Sign in to accept or decline."),
+    ),
     "member_accepted": (
         _l("You joined an organisation"),
         _l("%(org)s accepted you as a member. Sign in to see it."),
@@ -154,7 +158,8 @@ TOPICS = {
                   ("shift_confirmed", "shift_offered", "shift_offer_expired", "shift_changed", "shift_cancelled",
                    "shift_reminder")),
     "organisation": (_l("My organisation: approvals, members, training requests"),
-                     ("org_approved", "org_rejected", "org_name_approved", "org_name_rejected", "member_accepted",
+                     ("org_approved", "org_rejected", "org_name_approved", "org_name_rejected", "join_request",
+                      "member_accepted",
                       "outreach_accepted", "outreach_declined")),
     "cases": (_l("Referrals and cases (that there is news, never what it is)"),
               ("referral_new", "referral_news", "case_assigned", "case_news", "case_date")),

@@ -112,12 +112,22 @@ def accept(org_id, membership_id):
     return _members_answer(m.organisation)
 
 
-@bp.post("/<int:org_id>/members/<int:membership_id>/remove")
+@bp.route("/<int:org_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(org_id, membership_id):
+    """GET: asked once before a member is removed, or before she leaves; POST: done."""
     m = _membership(org_id, membership_id)
     own = m.user_id == current_user.id
     require(own or services.can_manage(current_user, m.organisation))
+    if request.method == "GET":
+        org = m.organisation
+        return render("confirm.html", form=EmptyForm(), back=url_for("organisations.show", org_id=org.id),
+                      action=url_for("organisations.remove", org_id=org.id, membership_id=m.id),
+                      question=_("Leave %(org)s?", org=org.name) if own
+                      else _("Remove %(name)s from %(org)s?", name=m.user.name, org=org.name),
+                      detail=None if own else _("%(name)s will no longer see the organisation's trainings and news. "
+                                                "She can ask to join again with the code.", name=m.user.name),
+                      yes=_("Yes, leave") if own else _("Yes, remove"), no=_("No, go back"))
     if EmptyForm().validate_on_submit():
         act(services.remove_member, current_user, m,
              done=_("You left the organisation.") if own else _("%(name)s was removed.", name=m.user.name))

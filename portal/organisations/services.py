@@ -214,8 +214,22 @@ def join(user: User, code: str, address: str | None = None) -> Membership:
         raise AlreadyMember()
     db.session.flush()
     record(user, "membership.requested", m, {"organisation_id": org.id})
+    _tell_managers_someone_waits(org, m)
     db.session.commit()
     return m
+
+
+def _tell_managers_someone_waits(org: Organisation, m: Membership) -> None:
+    """Her leader and co-leaders are told that someone asked to join: once, when the first request comes to
+    an empty queue (fifty members joining on a Sunday are one message, not fifty)."""
+    others = db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.organisation_id == org.id, Membership.state == MemberState.PENDING, Membership.id != m.id))
+    if others:
+        return
+    for manager in db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.organisation_id == org.id, Membership.state == MemberState.ACTIVE,
+            Membership.role.in_([MemberRole.LEADER, MemberRole.COLEADER]))):
+        queue(manager, "join_request", org=org.name)
 
 
 def accept_member(actor: User, m: Membership) -> Membership:

@@ -140,11 +140,25 @@ def book_members(session_id):
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
 
-@bp.post("/bookings/<int:booking_id>/cancel")
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id):
+    """GET: asked once ("Cancel your place on Sunday 6 December?"); POST: done."""
     booking = get_or_404(Booking, booking_id)
     require(services.can_act_on(current_user, booking.user_id, booking.organisation_id))
+    back = url_for("trainings.show", session_id=booking.session_id)
+    if request.method == "GET":
+        if not booking.can_cancel:
+            return redirect_to(back)
+        ts = booking.session
+        day, released = format_datetime(ts.starts_at, "weekday_day"), ts.deadline_passed
+        place = ts.venue or _("At your organisation's meeting place")
+        return render("confirm.html", form=EmptyForm(), action=url_for("trainings.cancel", booking_id=booking.id),
+                      back=back, no=_("No, keep my place"),
+                      question=_("Give back your place on %(day)s?", day=day) if released
+                      else _("Cancel your place on %(day)s?", day=day),
+                      detail=f"{ts.course.title} · {format_datetime(ts.starts_at, 'time')} · {place}",
+                      yes=_("Yes, my day off was cancelled") if released else _("Yes, cancel my place"))
     if EmptyForm().validate_on_submit():
         act(services.cancel_booking, current_user, booking,
              done=_("The place is released. Thank you for telling us."))

@@ -57,7 +57,13 @@ def test_book_fill_wait_cancel_offer_attend(live_server, page, watch, js_enabled
     # A booked member cancels: the place is offered to the first in line.
     sign_in(page, base, logins["ana"])
     page.goto(session_url)
-    page.get_by_role("button", name="Cancel my place").click()
+    page.get_by_role("link", name="Cancel my place").click()
+    # Asked once: "No, keep my place" keeps it; "Yes" gives it back.
+    page.get_by_role("link", name="No, keep my place").click()
+    expect(page.locator("#my-place")).to_contain_text("You are booked")
+    page.get_by_role("link", name="Cancel my place").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel your place on")
+    page.get_by_role("button", name="Yes, cancel my place").click()
     expect(page.locator(".flash").first).to_contain_text("released")
     sign_out(page)
 
