@@ -30,7 +30,7 @@ def samples() -> dict:
         when=moment(WHEN), until=moment(UNTIL),
         where="Chater Garden, Central (near the MTR exit K)",
         bring=InLocale(lambda: "water, an umbrella, your HKID"),
-        code="483920", minutes=30, reason=_l("The details could not be checked"),
+        code="483920", minutes=30, reason=_l("The details could not be checked"), number=12,
     )
 
 

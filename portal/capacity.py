@@ -188,6 +188,7 @@ class Places:
     check: Callable | None = None       # (row, person, org, waiting) -> None, or a DomainError: the row's rules
     clash: Callable | None = None       # (row, person) -> None, or a DomainError: a place elsewhere then
     confirmed: Callable | None = None   # (person, row): her message that the place is hers
+    queued: Callable | None = None      # (entry, row, number): her message that someone else put her in line
     late: Callable | None = None        # (row) -> bool: giving it back now is a release, no mark against her
     started: type[DomainError] = StateChanged  # the row has begun: a held place can no longer be given back
 
@@ -485,6 +486,8 @@ def wait_for(places: Places, actor, row, person, org=None):
     entry.organisation_id = org.id if org else None
     db.session.flush()
     record(actor, f"{places.waiting_as}.joined", entry, {places.parent: row.id})
+    if places.queued and actor.id != person.id:  # her leader (or staff) put her in line: she is told, with her number
+        places.queued(entry, row, position(places, entry))
     db.session.commit()
     return entry
 

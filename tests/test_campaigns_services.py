@@ -121,6 +121,9 @@ def test_a_leader_signs_up_her_members_and_nobody_else(app):
     shift = ShiftFactory(capacity=2)
     outcomes = services.sign_up_members(leader, shift, members, org)
     assert [o.result for o in outcomes] == ["signed_up", "signed_up", "waiting"]
+    # The one in line is told her number (she did not see the page); nothing of the campaign.
+    [line] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "shift_waitlist_joined")).all()
+    assert line.user_id == members[2].id and "number 1 on the waiting list" in line.body
     with pytest.raises(NotAllowed):
         services.sign_up(leader, shift, stranger, org)
     # Her leader may give a member's place back; another leader may not.

@@ -109,6 +109,17 @@ def test_book_many_waitlists_the_rest_when_full(app):
     ts = SessionFactory(capacity=2)
     result = services.book_many(org.created_by, ts, members, org)
     assert len(result["booked"]) == 2 and len(result["waiting"]) == 1 and not result["refused"]
+    assert result["waiting"] == [(members[2], 1)]  # and her number in line
+    # Each is told: the booked ones that their place is booked, the one in line her number, in her language.
+    told = {(m.user_id, m.kind) for m in db.session.scalars(select(OutboxMessage))}
+    assert told == {(members[0].id, "booking_confirmed"), (members[1].id, "booking_confirmed"),
+                    (members[2].id, "waitlist_joined")}
+    line = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_joined"))
+    assert "number 1 on the waiting list" in line.body
+    # Joining the line herself, she sees her number on the page: no message.
+    alone = UserFactory()
+    services.join_waitlist(alone, ts, alone)
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == alone.id)) is None
 
 
 def test_per_organisation_cap(app):

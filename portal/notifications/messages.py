@@ -52,6 +52,11 @@ MESSAGES = {
         _l("A place is free for you"),
         _l("A place in %(course)s on %(when)s at %(where)s is held for you until %(until)s. Sign in to accept it."),
     ),
+    "waitlist_joined": (
+        _l("You are on a waiting list"),
+        _l("You are number %(number)s on the waiting list for %(course)s on %(when)s at %(where)s. If a place "
+           "frees, we will tell you."),
+    ),
     "offer_expired": (
         _l("The place offered to you has passed on"),
         _l("The place in %(course)s was not accepted in time and went to the next person. "
@@ -90,6 +95,11 @@ MESSAGES = {
     "shift_offered": (
         _l("A place is free for you"),
         _l("A volunteer place on %(when)s at %(where)s is held for you until %(until)s. Sign in to take it."),
+    ),
+    "shift_waitlist_joined": (
+        _l("You are on a waiting list"),
+        _l("You are number %(number)s on the waiting list for a volunteer place on %(when)s at %(where)s. "
+           "If a place frees, we will tell you."),
     ),
     "shift_offer_expired": (
         _l("The place offered to you has passed on"),
@@ -152,11 +162,11 @@ SECURITY_KINDS = frozenset({"reset_code", "phone_code", "phone_changed"})
 # ones and a referred worker's code (sent to an address, not an account) belongs to one topic.
 TOPICS = {
     "trainings": (_l("My trainings: bookings, places offered, changes, reminders"),
-                  ("booking_confirmed", "seat_offered", "offer_expired", "session_cancelled", "session_changed",
-                   "training_reminder")),
+                  ("booking_confirmed", "waitlist_joined", "seat_offered", "offer_expired", "session_cancelled",
+                   "session_changed", "training_reminder")),
     "campaigns": (_l("My volunteer shifts"),
-                  ("shift_confirmed", "shift_offered", "shift_offer_expired", "shift_changed", "shift_cancelled",
-                   "shift_reminder")),
+                  ("shift_confirmed", "shift_waitlist_joined", "shift_offered", "shift_offer_expired",
+                   "shift_changed", "shift_cancelled", "shift_reminder")),
     "organisation": (_l("My organisation: approvals, members, training requests"),
                      ("org_approved", "org_rejected", "org_name_approved", "org_name_rejected", "join_request",
                       "member_accepted",

@@ -84,7 +84,7 @@ def _template_text(text) -> str:
 
 EXAMPLES = {"org": "Bayanihan Sisters", "reason": "The contact number is missing", "course": "Know your contract",
             "when": "Sunday 6 December, 10:00", "where": "St John's Cathedral Hall, 4-8 Garden Road, Central",
-            "until": "Monday 7 December, 10:00", "bring": "water, a hat"}
+            "until": "Monday 7 December, 10:00", "bring": "water, a hat", "number": "3"}
 
 
 def templates(languages) -> list[dict]:

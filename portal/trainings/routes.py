@@ -133,7 +133,8 @@ def book_members(session_id):
     if result["booked"]:
         flash(_("Booked: %(names)s.", names=", ".join(p.name for p in result["booked"])), "success")
     if result["waiting"]:
-        flash(_("Full, so on the waiting list: %(names)s.", names=", ".join(p.name for p in result["waiting"])),
+        in_line = [_("%(name)s (number %(n)s)", name=p.name, n=n) for p, n in result["waiting"]]
+        flash(_("Full, so on the waiting list: %(names)s.", names=", ".join(in_line)),
               "info")
     for person, message in result["refused"]:
         flash(_("Not booked: %(name)s. %(reason)s", name=person.name, reason=message), "error")

@@ -21,7 +21,7 @@ def _still_offered(shift: Shift) -> bool:
 def _offered(entry: ShiftWait, shift: Shift) -> None:
     record(None, "shift_wait.offered", entry, {"shift_id": shift.id})
     queue(entry.user, "shift_offered", when=when(shift.starts_at), where=where(shift),
-         until=when(entry.offer_expires_at))
+          until=when(entry.offer_expires_at))
 
 
 def _expired(entry: ShiftWait, shift: Shift) -> None:
@@ -44,9 +44,13 @@ def _confirmed(person, shift: Shift) -> None:
     queue(person, "shift_confirmed", when=when(shift.starts_at), where=where(shift), bring=bring(shift))
 
 
+def _queued(entry: ShiftWait, shift: Shift, number: int) -> None:
+    queue(entry.user, "shift_waitlist_joined", when=when(shift.starts_at), where=where(shift), number=number)
+
+
 SHIFT_PLACES = Places(row=Shift, entry=ShiftWait, parent="shift_id", full=ShiftFull, still_offered=_still_offered,
                       offered=_offered, expired=_expired, holder=Signup, already=AlreadySignedUp,
                       already_waiting=AlreadyWaiting, not_full=NotFullYet, offer_gone=OfferGone,
                       holding="signup", waiting_as="shift_wait", by="signed_up_by_id", may_take=can_sign_up_for,
-                      may_change=can_act_on, check=_check, clash=_clash, confirmed=_confirmed,
+                      may_change=can_act_on, check=_check, clash=_clash, confirmed=_confirmed, queued=_queued,
                       late=lambda shift: shift.late, started=ShiftStarted)

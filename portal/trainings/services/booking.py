@@ -20,14 +20,15 @@ def book(actor, ts: TrainingSession, person: User, org: Organisation | None = No
 
 
 def book_many(actor, ts: TrainingSession, people: list[User], org: Organisation) -> dict:
-    """A leader books several members: each one booked, or waiting-listed if full, or refused with a reason."""
+    """A leader books several members: each one booked, or waiting-listed if full (with her number in line; she
+    is told it), or refused with a reason."""
     result = {"booked": [], "waiting": [], "refused": []}
     for person in people:
         outcome, detail = hold_or_wait(SEATS, actor, ts, person, org)
-        if outcome == "refused":
-            result["refused"].append((person, detail))
+        if outcome == "booked":
+            result["booked"].append(person)
         else:
-            result[outcome].append(person)
+            result[outcome].append((person, detail))
     return result
 
 

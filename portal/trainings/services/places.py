@@ -37,10 +37,14 @@ def _confirmed(person, ts: TrainingSession) -> None:
     queue(person, "booking_confirmed", course=_title(ts), when=_when(ts.starts_at), where=_where(ts))
 
 
+def _queued(entry: WaitlistEntry, ts: TrainingSession, number: int) -> None:
+    queue(entry.user, "waitlist_joined", course=_title(ts), when=_when(ts.starts_at), where=_where(ts), number=number)
+
+
 SEATS = Places(row=TrainingSession, entry=WaitlistEntry, parent="session_id", full=SessionFull,
                still_offered=_still_offered, offered=_offered, expired=_expired, holder=Booking,
                already=AlreadyBooked, already_waiting=AlreadyWaiting, not_full=NotFullYet, offer_gone=OfferGone,
                holding="booking", waiting_as="waitlist", by="booked_by_id",
                may_take=can_book_for,
-               may_change=can_act_on, check=_check, clash=check_clash, confirmed=_confirmed,
+               may_change=can_act_on, check=_check, clash=check_clash, confirmed=_confirmed, queued=_queued,
                late=lambda ts: ts.deadline_passed, started=TooLateToCancel)
