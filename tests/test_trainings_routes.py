@@ -304,6 +304,10 @@ def test_my_trainings_coming_first_with_time_place_and_actions_then_past_then_ca
     coming = page[headings[0]:headings[1]]
     assert coming.index("Sooner one") < coming.index("Later one") and "Bayanihan Centre, Kennedy Town" in coming
     assert coming.count("Tambahkan ke kalender saya") == 2 and "Given back" not in coming
+    # Its cancel goes straight to the question asked once (not to the session page, to tap again there).
+    for ts in (later, sooner):
+        mine = db.session.scalar(select(Booking).where(Booking.session_id == ts.id, Booking.user_id == person.id))
+        assert f'href="/trainings/bookings/{mine.id}/cancel"' in coming
     assert "Last month" in page[headings[1]:headings[2]] and "Given back" in page[headings[2]:]
 
 
