@@ -18,7 +18,7 @@ What it guarantees:
    sign-up; columns of `HeldPlace`) whose state moves along PLACE_TRANSITIONS: `claim()` a place for
    someone, `give_back()` (cancelled, or released: "my day off was cancelled"), `walk_in()`; the waiting
    list's `queue_up()`, `step_out()`, `accept()`, and `pass_expired()` for offers whose time is over.
-5. **One way to act on a place.** `hold_for()`, `hold_or_wait()`, `let_go()`, `wait_for()`,
+5. **One way to act on a place.** `hold_for()`, `hold_or_wait()`, `let_go()`, `take_back()`, `wait_for()`,
    `stop_waiting()` and `take_offer()` are a person's whole actions (who may, the lock, the row's rules,
    a place elsewhere at that time, the change, its audit row, her message), with the domain's rules given
    in its `Places` (trainings: `trainings/services/places.SEATS`; campaigns:
@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Callable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
@@ -47,6 +48,17 @@ from portal.web import DomainError, NotAllowed, StateChanged
 
 OFFER_HOLD = timedelta(hours=48)
 MIN_OFFER_HOLD = timedelta(hours=1)
+# A place given back can be taken back this long after, if it is still free (a tap she regrets).
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+class PlaceGone(DomainError):
+    message = _l("Your place can no longer be taken back: it has gone to the next person waiting. "
+                 "You can join the waiting list.")
+
+
+class UndoTooLate(DomainError):
+    message = _l("The minutes to change your mind have passed. Book again if a place is free.")
 
 
 class PlaceState(StrEnum):
@@ -133,6 +145,14 @@ class HeldPlace:
     @property
     def active(self) -> bool:
         return self.state in HOLDS_PLACE
+
+    @property
+    def undo_until(self) -> datetime | None:
+        """Until when she may take back the place she has just given back (`take_back()`), or None."""
+        if self.state in (PlaceState.CANCELLED, PlaceState.RELEASED) and self.changed_at is not None:
+            until = aware(self.changed_at) + UNDO_WINDOW
+            return until if until > utcnow() else None
+        return None
 
 
 class WaitingPlace:
@@ -376,6 +396,18 @@ def position(places: Places, entry) -> int:
         (e.joined_at < entry.joined_at) | ((e.joined_at == entry.joined_at) & (e.id < entry.id))))
 
 
+def positions(places: Places, entries: list) -> dict[int, int]:
+    """`position()` of each listed entry that waits, by entry id, in one query (for a list)."""
+    e = places.entry
+    rows = sorted({getattr(x, places.parent) for x in entries if x.state == WaitState.WAITING})
+    if not rows:
+        return {}
+    number = func.row_number().over(partition_by=places._parent, order_by=(e.joined_at, e.id))
+    ranked = select(e.id, number.label("n")).where(places._parent.in_(rows), e.state == WaitState.WAITING).subquery()
+    wanted = [x.id for x in entries if x.state == WaitState.WAITING]
+    return dict(db.session.execute(select(ranked.c.id, ranked.c.n).where(ranked.c.id.in_(wanted))).all())
+
+
 def pass_expired(places: Places, row_id: int | None = None) -> int:
     """Pass on every expired offer (of one row, or of all), each row in its own locked transaction. Called
     by the worker's periodic job and whenever a row or its list is read, so an expired offer never blocks a
@@ -471,6 +503,32 @@ def let_go(places: Places, actor, holder):
         raise places.started()
     give_back(places, row, holder, released=places.late(row))  # a place offered on is told by places.offered
     record(actor, f"{places.holding}.{holder.state}", holder, {places.parent: row.id})
+    db.session.commit()
+    return holder
+
+
+def take_back(places: Places, actor, holder):
+    """She changes her mind within UNDO_WINDOW of giving her place back: hers again, if it is still free
+    (not offered to the next in line, not taken), the row still on and not begun, and she holds no other place
+    then. The row's booking rules are not asked again (a deadline passed in between does not stop her)."""
+    if not places.may_change(actor, holder.user_id, holder.organisation_id):
+        raise NotAllowed()
+    row = lock(places, getattr(holder, places.parent))
+    db.session.refresh(holder)
+    if holder.state in HOLDS_PLACE:  # a second tap: it is hers already
+        raise StateChanged()
+    if holder.undo_until is None:
+        raise UndoTooLate()
+    if not places.still_offered(row):
+        raise StateChanged()
+    expire_offers(places, row)
+    places.clash(row, holder.user)
+    try:
+        claim(places, row, holder.user_id)
+    except places.full:
+        raise PlaceGone() from None
+    db.session.flush()
+    record(actor, f"{places.holding}.taken_back", holder, {places.parent: row.id})
     db.session.commit()
     return holder
 

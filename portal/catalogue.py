@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, false, func, not_, or_, select, union_all
+from sqlalchemy import and_, case, false, func, not_, or_, select, union_all
 
 from portal.clock import HK, utcnow
 from portal.extensions import db
@@ -25,6 +25,35 @@ def next_sundays(now: datetime, n: int = SUNDAYS_AHEAD) -> list[tuple[datetime, 
         start = datetime.combine(day, time(0), HK).astimezone(timezone.utc)
         out.append((start, start + timedelta(days=1)))
     return out
+
+
+# A staff list's parts, in the order staff need them: what is on now, what just happened (attendance to
+# finish), what is planned, the rest.
+NEXT_DAYS, LAST_DAYS, LATER, EARLIER = "next", "last", "later", "earlier"
+PARTS = (NEXT_DAYS, LAST_DAYS, LATER, EARLIER)
+
+
+def around_now(model, now: datetime):
+    """ORDER BY for a staff list of rows with `starts_at`: today and the next 7 days (by time), the last 7
+    days (newest first), later (by time), earlier (newest first). With `part_of` for the headings."""
+    today, week = _today_start(now), timedelta(days=7)
+    s = model.starts_at
+    part = case((s >= today + week + timedelta(days=1), 2), (s >= today, 0), (s >= today - week, 1), else_=3)
+    return [part, case((s >= today, s)), s.desc()]
+
+
+def part_of(starts_at: datetime, now: datetime) -> str:
+    """Which part of `around_now()` a row is in."""
+    today, week = _today_start(now), timedelta(days=7)
+    if starts_at >= today + week + timedelta(days=1):
+        return LATER
+    if starts_at >= today:
+        return NEXT_DAYS
+    return LAST_DAYS if starts_at >= today - week else EARLIER
+
+
+def _today_start(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(HK).date(), time(0), HK).astimezone(timezone.utc)
 
 
 def on_day(model, day):

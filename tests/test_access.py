@@ -84,6 +84,7 @@ QUESTION = lambda w: {"ref": w.question.ref}  # noqa: E731
 SERVICE = lambda w: {"service_id": w.service.id}  # noqa: E731
 CAMPAIGN = lambda w: {"campaign_id": w.campaign.id}  # noqa: E731
 SHIFT = lambda w: {"shift_id": w.shift.id}  # noqa: E731
+SURE = lambda w: {"sure": "1"}  # noqa: E731  (past the question asked once: portal.web.ask_first)
 SIGNUP = lambda w: {"signup_id": w.signup.id}  # noqa: E731
 SHIFT_ENTRY = lambda w: {"entry_id": w.shift_entry.id}  # noqa: E731
 LEADERS = {"leader", "other_leader"}
@@ -160,6 +161,7 @@ MATRIX = [
         data=lambda w: {"organisation_id": w.org.id, "member": [w.member_m.user_id]}),
     Row("trainings.cancel", "POST", only(303, {"member", "leader", "staff"}), args=BOOKING),
     Row("trainings.cancel", "GET", only(200, {"member", "leader", "staff"}), args=BOOKING),  # asked once
+    Row("trainings.undo_cancel", "POST", only(303, {"member", "leader", "staff"}), args=BOOKING),
     Row("trainings.leave", "POST", only(303, {"member", "staff"}), args=ENTRY),
     Row("trainings.accept", "POST", only(303, {"member", "staff"}), args=ENTRY),
     Row("trainings.mine", "GET", signed_in(200)),
@@ -179,7 +181,7 @@ MATRIX = [
     Row("trainings_staff.new_course", "POST", only(422, STAFF)),
     Row("trainings_staff.new_session", "GET", only(200, STAFF)),
     Row("trainings_staff.new_session", "POST", only(422, STAFF)),
-    Row("trainings_staff.cancel_session", "POST", only(303, STAFF), args=SESSION),
+    Row("trainings_staff.cancel_session", "POST", only(303, STAFF), args=SESSION, data=SURE),
     Row("trainings_staff.edit_session", "GET", only(200, STAFF), args=SESSION),
     Row("trainings_staff.edit_session", "POST", only(422, STAFF), args=SESSION),
     Row("trainings_staff.walk_in", "POST", only(422, STAFF), args=SESSION),
@@ -197,7 +199,7 @@ MATRIX = [
     Row("materials_staff.new", "POST", only(422, STAFF)),
     Row("materials_staff.edit", "GET", only(200, STAFF), args=MATERIAL),
     Row("materials_staff.edit", "POST", only(422, STAFF), args=MATERIAL),
-    Row("materials_staff.delete", "POST", only(303, STAFF), args=MATERIAL),
+    Row("materials_staff.delete", "POST", only(303, STAFF), args=MATERIAL, data=SURE),
     Row("materials_staff.new_version", "GET", only(200, STAFF), args=MATERIAL),
     Row("materials_staff.new_version", "POST", only(422, STAFF), args=MATERIAL),
     Row("materials_staff.edit_version", "GET", only(200, STAFF), args=VERSION),
@@ -279,6 +281,8 @@ MATRIX = [
     Row("campaigns.sign_up_members", "POST", only(303, {"leader"}), args=SHIFT,
         data=lambda w: {"organisation_id": str(w.org.id), "member": str(w.member_m.user_id)}),
     Row("campaigns.cancel", "POST", only(303, {"member", "leader", "staff"}), args=SIGNUP),
+    Row("campaigns.cancel", "GET", only(200, {"member", "leader", "staff"}), args=SIGNUP),  # asked once
+    Row("campaigns.undo_cancel", "POST", only(303, {"member", "leader", "staff"}), args=SIGNUP),
     Row("campaigns.leave", "POST", only(303, {"member", "staff"}), args=SHIFT_ENTRY),
     Row("campaigns.accept", "POST", only(303, {"member", "staff"}), args=SHIFT_ENTRY),
     Row("campaigns.mine", "GET", signed_in(200)),
@@ -298,12 +302,12 @@ MATRIX = [
     Row("campaigns_staff.new_campaign", "POST", only(422, STAFF)),
     Row("campaigns_staff.edit_campaign", "GET", only(200, STAFF), args=CAMPAIGN),
     Row("campaigns_staff.edit_campaign", "POST", only(422, STAFF), args=CAMPAIGN),
-    Row("campaigns_staff.cancel_campaign", "POST", only(303, STAFF), args=CAMPAIGN),
+    Row("campaigns_staff.cancel_campaign", "POST", only(303, STAFF), args=CAMPAIGN, data=SURE),
     Row("campaigns_staff.new_shift", "GET", only(200, STAFF), args=CAMPAIGN),
     Row("campaigns_staff.new_shift", "POST", only(422, STAFF), args=CAMPAIGN),
     Row("campaigns_staff.edit_shift", "GET", only(200, STAFF), args=SHIFT),
     Row("campaigns_staff.edit_shift", "POST", only(422, STAFF), args=SHIFT),
-    Row("campaigns_staff.cancel_shift", "POST", only(303, STAFF), args=SHIFT),
+    Row("campaigns_staff.cancel_shift", "POST", only(303, STAFF), args=SHIFT, data=SURE),
 ]
 
 

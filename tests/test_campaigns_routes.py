@@ -189,7 +189,11 @@ def test_staff_create_a_campaign_add_a_shift_change_it_and_cancel_it(client):
         "date": day.isoformat(), "start": "10:00", "end": "13:00", "capacity": "8"},
         follow_redirects=True).get_data(as_text=True)
     assert "1 person was told" in html
-    html = post(client, f"/staff/campaigns/shifts/{shift.id}/cancel", follow_redirects=True).get_data(as_text=True)
+    html = post(client, f"/staff/campaigns/shifts/{shift.id}/cancel").get_data(as_text=True)
+    assert "Cancel this shift and tell everyone signed up?" in html and "1 signed up" in html  # asked once
+    assert db.session.get(Shift, shift.id).state != "cancelled"
+    html = post(client, f"/staff/campaigns/shifts/{shift.id}/cancel", {"sure": "1"},
+                follow_redirects=True).get_data(as_text=True)
     assert "The shift was cancelled" in html
     assert db.session.get(Shift, shift.id).state == "cancelled"
     assert count(Signup, Signup.state == PlaceState.BOOKED) == 0

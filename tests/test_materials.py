@@ -467,7 +467,10 @@ def test_staff_change_and_remove_versions_and_delete_materials(app, client, fold
     assert material.title == "New title" and material.programme == "pcsw" and not material.published
     assert post(client, f"/staff/materials/versions/{v.id}/delete").status_code == 303
     assert count(MaterialVersion) == 0 and stored_files(folder) == []
-    assert post(client, f"/staff/materials/{material.id}/delete").status_code == 303
+    asked = post(client, f"/staff/materials/{material.id}/delete")  # asked once, on a page of its own
+    assert asked.status_code == 200 and "Delete this material and all its files?" in asked.get_data(as_text=True)
+    assert count(Material) == 1
+    assert post(client, f"/staff/materials/{material.id}/delete", {"sure": "1"}).status_code == 303
     assert count(Material) == 0
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity_type != "users")
                                  .order_by(AuditLog.id)).all()

@@ -172,10 +172,32 @@ def test_attendance_is_one_small_answer_per_tap(app, client):
     response = post(client, f"/staff/trainings/bookings/{booking.id}/attendance", {"present": "1"},
                     headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith(f'<li id="booking-{booking.id}">') and "Attended" in html
+    assert html.lstrip().startswith(f'<li id="booking-{booking.id}"') and "Attended" in html
     assert len(html.encode()) < 2048
     db.session.refresh(booking)
     assert booking.state == BookingState.ATTENDED
+    # The chosen state is unmistakable: filled, ticked and pressed; the other is plain.
+    assert '<button class="chosen" aria-pressed="true">✓ Here</button>' in html
+    assert '<button class="secondary">Not here</button>' in html
+    html = post(client, f"/staff/trainings/bookings/{booking.id}/attendance", {"present": "0"},
+                headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<button class="secondary">Here</button>' in html
+    assert '<button class="chosen" aria-pressed="true">✓ Not here</button>' in html
+
+
+def test_a_walk_in_beyond_the_places_is_added_with_a_warning(app, client):
+    ts = SessionFactory(capacity=1)
+    booked = UserFactory()
+    services.book(booked, ts, booked)
+    walker = UserFactory(phone="+85298700001")
+    sign_in(client, StaffFactory(locale="id"))
+    page = client.get(f"/staff/trainings/sessions/{ts.id}/attendance").get_data(as_text=True)
+    assert "Sesi ini penuh" in page and 'id="walk-in"' in page  # the form is there, with the warning
+    done = post(client, f"/staff/trainings/sessions/{ts.id}/walk-in", {"identifier": "+85298700001"},
+                follow_redirects=True).get_data(as_text=True)
+    assert f"{walker.name} sudah dicatat hadir" in done and "Ini satu lebih banyak dari tempat sesi" in done
+    ts = db.session.get(TrainingSession, ts.id)
+    assert (ts.taken, ts.capacity) == (2, 2)
 
 
 def test_catalogue_query_count_is_the_same_for_10_and_1000_sessions(app, client, count_queries):
@@ -319,3 +341,40 @@ def test_the_outreach_request_starts_in_the_organisations_language(client):
     page = client.get("/trainings/outreach/new").get_data(as_text=True)
     select_ = re.search(r'<select[^>]*name="language".*?</select>', page, re.S)[0]
     assert re.search(r'<option selected value="id">', select_)
+
+
+def test_the_staff_list_shows_this_week_first_then_the_last_days_then_later(app, client):
+    now = utcnow()
+    course = CourseFactory()
+    for days, venue in ((-20, "Long ago"), (-3, "Last Sunday"), (30, "Next month"), (2, "This Sunday")):
+        SessionFactory(course=course, starts_at=now + timedelta(days=days), venue=venue)
+    sign_in(client, StaffFactory(locale="fil"))
+    page = client.get("/staff/trainings/").get_data(as_text=True)
+    ids = [db.session.scalar(select(TrainingSession.id).where(TrainingSession.venue == v))
+           for v in ("This Sunday", "Last Sunday", "Next month", "Long ago")]
+    where = [page.index(f'/staff/trainings/sessions/{i}/attendance') for i in ids]
+    assert where == sorted(where)
+    heads = [page.index(h) for h in
+             ("Ngayon at sa susunod na 7 araw", "Nakaraang 7 araw", "Pagkatapos nito", "Bago nito")]
+    assert heads == sorted(heads) and heads[0] < where[0] and heads[1] < where[1] < heads[2] < where[2]
+
+
+def test_a_leader_sees_her_members_on_the_waiting_list_with_their_numbers(app, client):
+    org = OrganisationFactory(state="approved")
+    leader = org.created_by
+    leader.locale = "id"
+    ts = SessionFactory(capacity=1)
+    a, b, c = (MembershipFactory(organisation=org, user=UserFactory(name=n)).user for n in ("Ani", "Budi", "Citra"))
+    outcome = services.book_many(leader, ts, [a, b, c], org)
+    assert outcome["booked"] == [a] and [(p, n) for p, n in outcome["waiting"]] == [(b, 1), (c, 2)]
+    sign_in(client, leader)
+    page = client.get("/trainings/mine").get_data(as_text=True)
+    waits = page[page.index("Di daftar tunggu"):]
+    assert all(w in waits for w in ("Budi", "Nomor 1 dalam antrean", "Citra", "Nomor 2 dalam antrean"))
+    assert waits.index("Budi") < waits.index("Nomor 1") < waits.index("Citra") < waits.index("Nomor 2")
+    # Ani gives her place back: it is held for Budi, and Citra moves up.
+    services.cancel_booking(leader, db.session.scalar(select(Booking).where(Booking.user_id == a.id)))
+    waits = client.get("/trainings/mine").get_data(as_text=True)
+    waits = waits[waits.index("Di daftar tunggu"):]
+    assert "Tempat disimpan untuknya sampai" in waits and "Nomor 1 dalam antrean" in waits
+    assert waits.index("Budi") < waits.index("Tempat disimpan") < waits.index("Citra") < waits.index("Nomor 1")

@@ -230,9 +230,14 @@ def test_attendance_and_walk_ins(app):
     assert booking.state == BookingState.ATTENDED
     services.mark_attendance(staff, booking, False)
     assert booking.state == BookingState.NO_SHOW
-    services.add_walk_in(staff, ts, UserFactory())
-    with pytest.raises(services.SessionFull):
-        services.add_walk_in(staff, ts, UserFactory())
+    walker, beyond = services.add_walk_in(staff, ts, UserFactory())
+    assert walker.state == BookingState.ATTENDED and not beyond
+    # Full: the room decides, not the form. One seat more, and staff are told so.
+    walker, beyond = services.add_walk_in(staff, ts, UserFactory())
+    assert walker.state == BookingState.ATTENDED and beyond
+    assert (ts.taken, ts.capacity) == (3, 3)
+    with pytest.raises(services.AlreadyBooked):  # the same person twice
+        services.add_walk_in(staff, ts, walker.user)
     with pytest.raises(NotAllowed):
         services.mark_attendance(a, booking, True)
 

@@ -15,7 +15,7 @@ from portal.campaigns import bp, queries, services, share_bp, staff_bp
 from portal.campaigns.forms import (
     CampaignForm, EndorseForm, HoursForm, MediaForm, ShiftFilterForm, ShiftForm,
 )
-from portal.campaigns.models import Campaign, Endorsement, Shift, ShiftWait, Signup
+from portal.campaigns.models import SHIFT_ROLES, Campaign, Endorsement, Shift, ShiftWait, Signup
 from portal.capacity import WaitState
 from portal.catalogue import grouped
 from portal.extensions import db
@@ -27,7 +27,7 @@ from portal.organisations.models import Organisation
 from portal.organisations.services import active_members, members_to_act_for, memberships_for
 from portal.trainings.forms import WalkInForm
 from portal.web import (
-    act, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, is_safe_next, paginate,
+    act, ask_first, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, is_safe_next, paginate,
     redirect_to, render, render_form, require,
 )
 from portal.web.forms import EmptyForm
@@ -245,15 +245,37 @@ def sign_up_members(shift_id):
     return redirect_to(url_for("campaigns.shift", shift_id=shift_id))
 
 
-@bp.post("/signups/<int:signup_id>/cancel")
+@bp.route("/signups/<int:signup_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(signup_id):
+    """GET: asked once ("Give back your place on Sunday 6 December?"); POST: done."""
     signup = get_or_404(Signup, signup_id)
     require(services.can_act_on(current_user, signup.user_id, signup.organisation_id))
+    back = url_for("campaigns.shift", shift_id=signup.shift_id)
+    if request.method == "GET":
+        if not signup.can_cancel:
+            return redirect_to(back)
+        shift, day = signup.shift, format_datetime_named(signup.shift.starts_at, "weekday_day")
+        role = SHIFT_ROLES.get(shift.role, shift.role)
+        return render("confirm.html", form=EmptyForm(), action=url_for("campaigns.cancel", signup_id=signup.id),
+                      back=back, no=_("No, keep my place"), question=_("Give back your place on %(day)s?", day=day),
+                      detail=f"{role} · {format_datetime_named(shift.starts_at, 'time')} · {shift.place}",
+                      yes=_("Yes, my day off was cancelled") if shift.late else _("Yes, give my place back"))
     if EmptyForm().validate_on_submit():
         act(services.cancel_signup, current_user, signup,
             done=_("The place is given back. Thank you for telling us."))
-    return redirect_to(_back(url_for("campaigns.shift", shift_id=signup.shift_id)))
+    return redirect_to(_back(back))
+
+
+@bp.post("/signups/<int:signup_id>/undo")
+@login_required
+def undo_cancel(signup_id):
+    """She changed her mind within minutes of giving the place back: hers again if nobody has it."""
+    signup = get_or_404(Signup, signup_id)
+    require(services.can_act_on(current_user, signup.user_id, signup.organisation_id))
+    if EmptyForm().validate_on_submit():
+        act(services.undo_cancel, current_user, signup, done=_("The place is yours again. See you there!"))
+    return redirect_to(url_for("campaigns.shift", shift_id=signup.shift_id))
 
 
 @bp.post("/waitlist/<int:entry_id>/leave")
@@ -345,6 +367,11 @@ def edit_campaign(campaign_id):
 def cancel_campaign(campaign_id):
     campaign = get_or_404(Campaign, campaign_id)
     if EmptyForm().validate_on_submit():
+        asked = ask_first(_("Cancel this campaign and its shifts to come, and tell everyone signed up?"),
+                          _("Yes, cancel the campaign"), url_for("campaigns.campaign", campaign_id=campaign_id),
+                          campaign.title)
+        if asked:
+            return asked
         act(services.cancel_campaign, current_user, campaign,
             done=_("The campaign and its shifts to come were cancelled, and everyone signed up was told."))
     return redirect_to(url_for("campaigns.campaign", campaign_id=campaign_id))
@@ -404,6 +431,12 @@ def edit_shift(shift_id):
 def cancel_shift(shift_id):
     shift = get_or_404(Shift, shift_id)
     if EmptyForm().validate_on_submit():
+        asked = ask_first(_("Cancel this shift and tell everyone signed up?"), _("Yes, cancel the shift"),
+                          url_for("campaigns.shift", shift_id=shift_id),
+                          f"{format_datetime_named(shift.starts_at, 'weekday_day_time')} · {shift.place} · "
+                          + ngettext("%(num)d signed up", "%(num)d signed up", shift.taken))
+        if asked:
+            return asked
         act(services.cancel_shift, current_user, shift, done=_("The shift was cancelled and everyone was told."))
     return redirect_to(url_for("campaigns.shift", shift_id=shift_id))
 

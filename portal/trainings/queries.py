@@ -133,6 +133,23 @@ def org_bookings(org_id: int):
                               .order_by(TrainingSession.starts_at.desc()).limit(500)).unique().all()
 
 
+def org_waiting(org_id: int):
+    """Her organisation's members on the waiting lists of trainings to come, put there by their leader
+    (the twin of org_bookings), each with her number in line (None: a place is held for her)."""
+    members = select(Membership.user_id).where(Membership.organisation_id == org_id,
+                                               Membership.state == MemberState.ACTIVE)
+    on = WaitlistEntry.session_id == TrainingSession.id
+    entries = db.session.scalars(select(WaitlistEntry).join(TrainingSession, on)
+                                 .where(WaitlistEntry.organisation_id == org_id, WaitlistEntry.user_id.in_(members),
+                                        WaitlistEntry.state.in_([WaitState.WAITING, WaitState.OFFERED]),
+                                        TrainingSession.starts_at > utcnow())
+                                 .options(selectinload(WaitlistEntry.session).selectinload(TrainingSession.course)
+                                          .selectinload(Course.texts))
+                                 .order_by(TrainingSession.starts_at).limit(500)).unique().all()
+    numbers = capacity.positions(SEATS, entries)
+    return [(w, numbers.get(w.id)) for w in entries]
+
+
 def attendance_list(session_id: int):
     return db.session.scalars(select(Booking).where(
         Booking.session_id == session_id, Booking.state.in_(HOLDS_SEAT)).order_by(Booking.id)).unique().all()

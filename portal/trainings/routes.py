@@ -9,6 +9,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import CalendarFeed, User
 from portal.accounts.roles import Power, can
 from portal.clock import utcnow
+from portal.catalogue import around_now, part_of
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrgState
 from portal.organisations.access import can_manage
@@ -24,7 +25,7 @@ from portal.trainings.models import (
     DELIVERY_LANGUAGES, Booking, Course, OutreachRequest, OutreachState, TrainingSession, WaitlistEntry, WaitState,
 )
 from portal.web import (
-    act, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, paginate, redirect_to, render, render_form, require,
+    act, ask_first, attachment, attempt, block_or_redirect, filters_from, get_or_404, id_from, paginate, redirect_to, render, render_form, require,
 )
 from portal.web.forms import EmptyForm
 
@@ -166,6 +167,17 @@ def cancel(booking_id):
     return redirect_to(url_for("trainings.show", session_id=booking.session_id))
 
 
+@bp.post("/bookings/<int:booking_id>/undo")
+@login_required
+def undo_cancel(booking_id):
+    """She changed her mind within minutes of giving the place back: hers again if nobody has it."""
+    booking = get_or_404(Booking, booking_id)
+    require(services.can_act_on(current_user, booking.user_id, booking.organisation_id))
+    if EmptyForm().validate_on_submit():
+        act(services.undo_cancel, current_user, booking, done=_("The place is yours again. See you there!"))
+    return redirect_to(url_for("trainings.show", session_id=booking.session_id))
+
+
 @bp.post("/waitlist/<int:entry_id>/leave")
 @login_required
 def leave(entry_id):
@@ -195,6 +207,7 @@ def mine():
     return render("trainings/mine.html", coming=coming, done=done, cancelled=cancelled,
                   waiting=queries.my_waiting(current_user),
                   org_bookings={oid: queries.org_bookings(oid) for oid in org_ids[:5]},
+                  org_waiting={oid: queries.org_waiting(oid) for oid in org_ids[:5]},
                   orgs={oid: db.session.get(Organisation, oid) for oid in org_ids[:5]}, form=EmptyForm(),
                   feed=db.session.get(CalendarFeed, current_user.id),
                   outreach=any(m.organisation.state == OrgState.APPROVED for m in managed))
@@ -306,8 +319,9 @@ def staff_only():
 
 @staff_bp.get("/")
 def sessions():
-    page = paginate(select(TrainingSession).order_by(TrainingSession.starts_at.desc()))
-    return render("trainings/staff_sessions.html", page=page)
+    now = utcnow()
+    page = paginate(select(TrainingSession).order_by(*around_now(TrainingSession, now)))
+    return render("trainings/staff_sessions.html", page=page, parts=[part_of(ts.starts_at, now) for ts in page.items])
 
 
 @staff_bp.get("/courses")
@@ -386,6 +400,12 @@ def _closed_already(form, deadline):
 def cancel_session(session_id):
     ts = get_or_404(TrainingSession, session_id)
     if EmptyForm().validate_on_submit():
+        asked = ask_first(_("Cancel this session and tell everyone booked or waiting?"), _("Yes, cancel the session"),
+                          url_for("trainings.show", session_id=session_id),
+                          f"{ts.course.title} · {format_datetime(ts.starts_at, 'weekday_day_time')} · "
+                          + ngettext("%(num)d booked", "%(num)d booked", ts.taken))
+        if asked:
+            return asked
         act(services.cancel_session, current_user, ts, done=_("The session was cancelled and everyone was told."))
     return redirect_to(url_for("trainings.show", session_id=session_id))
 
@@ -427,6 +447,8 @@ def walk_in(session_id):
             result, error = attempt(services.add_walk_in, current_user, ts, person)
             if error is None:
                 flash(_("%(name)s was added as present.", name=person.name), "success")
+                if result[1]:
+                    flash(_("This is one more than the places of the session."), "info")
                 return redirect_to(url_for("trainings_staff.attendance", session_id=session_id))
             form.identifier.errors.append(str(error))
     return render("trainings/attendance.html", "walk_in", status=422, ts=ts,

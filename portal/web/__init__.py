@@ -55,6 +55,16 @@ class StateMachine:
         self.state = to
 
 
+def ask_first(question: str, yes: str, back: str, detail: str | None = None):
+    """A tap that cannot be taken back, sent by a plain POST form (cancelling a session for everyone): the
+    first POST answers the question on a page of its own (confirm.html: no JavaScript needed), whose button
+    sends the same POST again with sure=1. Returns that page, or None once she is sure."""
+    if request.form.get("sure") == "1":
+        return None
+    return render("confirm.html", question=question, yes=yes, back=back, detail=detail, no=_l("No, go back"),
+                  action=request.path, sure=True)
+
+
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """The whole page, or only `block` of it when HTMX asks (same template, no copy). A block carries the
     request's messages inside its first element, so that every HTMX answer shows what happened where she

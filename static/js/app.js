@@ -17,13 +17,28 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
   document.addEventListener("htmx:afterSwap", function (e) { focusErrors(e.detail.target.parentNode || document); });
-  // A plain form is sent once: a second tap while a slow page loads would send it again.
+  // A plain form is sent once: a second tap while a slow page loads would send it again. Its button shows
+  // that the tap was taken (busy, as an HTMX request's does) until the next page comes; a button-like link
+  // too. The button is not disabled: a disabled button's name and value would not be sent.
   // (HTMX forms are guarded by htmx itself, which drops a request while one is in flight.)
+  function markBusy(elt) {
+    if (elt) { elt.classList.add("busy"); elt.setAttribute("aria-disabled", "true"); }
+  }
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (form.getAttribute("method") !== "post" || form.hasAttribute("hx-post")) { return; }
-    if (form.getAttribute("data-sent")) { e.preventDefault(); return; }
-    form.setAttribute("data-sent", "1");
+    if (e.defaultPrevented || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) { return; }
+    if ((form.getAttribute("method") || "").toLowerCase() === "post") {
+      if (form.getAttribute("data-sent")) { e.preventDefault(); return; }
+      form.setAttribute("data-sent", "1");
+    }
+    markBusy(e.submitter || form.querySelector("button"));
+    form.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a.button");
+    if (!link || e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) { return; }
+    if (link.hasAttribute("download") || link.target === "_blank" || link.hasAttribute("hx-get")) { return; }
+    markBusy(link);
   });
   // A tap that always answers (issue 16). While an HTMX request is under way its button shows that it is
   // busy (and is disabled: htmx's hx-disabled-elt, or here) and the region it will change says aria-busy.
@@ -92,7 +107,9 @@
   document.addEventListener("htmx:timeout", function (e) { tell(e, "timeout"); });
   // Back to a page from the browser's cache: its forms may be sent again.
   window.addEventListener("pageshow", function () {
-    var sent = document.querySelectorAll("form[data-sent]");
-    for (var i = 0; i < sent.length; i++) { sent[i].removeAttribute("data-sent"); }
+    var sent = document.querySelectorAll("form[data-sent], form[aria-busy]");
+    for (var i = 0; i < sent.length; i++) { sent[i].removeAttribute("data-sent"); sent[i].removeAttribute("aria-busy"); }
+    var busy = document.querySelectorAll(".busy[aria-disabled]");
+    for (var j = 0; j < busy.length; j++) { busy[j].classList.remove("busy"); busy[j].removeAttribute("aria-disabled"); }
   });
 })();

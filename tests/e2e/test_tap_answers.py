@@ -12,7 +12,7 @@ from portal.extensions import db
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_campaigns_journey import words
-from tests.factories import UserFactory
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -90,5 +90,46 @@ def test_every_failure_is_told_and_what_she_typed_stays(live_server, browser, la
         expect(note).to_have_count(0)
         expect(page.locator(".errors")).to_contain_text(t("This is not your current password."))
         expect(page.locator("#phone")).to_have_value("5123 7777")
+    finally:
+        context.close()
+
+
+def test_a_plain_form_shows_the_tap_was_taken_and_is_sent_once(live_server, browser):
+    """A form that loads a new page (no HTMX) on a slow link: its button turns busy at once, and a second
+    tap while the page loads sends nothing more."""
+    base, app = live_server.url, live_server.app
+    t, _n = words(app, "id")
+    with app.app_context():
+        user = UserFactory(locale="id")
+        login, ts_id = user.phone, SessionFactory().id
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(java_script_enabled=True, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        sign_in(page, base, login)
+        page.goto(f"{base}/trainings/{ts_id}")
+        sent = []
+
+        def no_content(route):  # the server's answer has not come: the page stays, as on a slow link
+            if route.request.method == "POST":
+                sent.append(route.request.url)
+                route.fulfill(status=204, body="")
+            else:
+                route.continue_()
+        page.route("**/book", no_content)
+        book = page.get_by_role("button", name=t("Book my place"))
+        book.click()
+        expect(book).to_have_class("busy")
+        expect(book).to_have_attribute("aria-disabled", "true")
+        book.click(force=True)  # she taps again while she waits
+        page.wait_for_timeout(300)
+        assert len(sent) == 1
+        page.unroute("**/book")
+        page.reload()  # a new page: nothing busy, and the form is sent for real
+        expect(book).not_to_have_class("busy")
+        book.click()
+        expect(page.locator(".flash")).to_contain_text(t("You are booked. See you there!"))
     finally:
         context.close()

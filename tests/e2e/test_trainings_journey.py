@@ -65,6 +65,8 @@ def test_book_fill_wait_cancel_offer_attend(live_server, page, watch, js_enabled
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel your place on")
     page.get_by_role("button", name="Yes, cancel my place").click()
     expect(page.locator(".flash").first).to_contain_text("released")
+    # Held for the first in line at once: not hers to take back (it would be, were nobody waiting).
+    expect(page.get_by_role("button", name="Take my place back")).to_have_count(0)
     sign_out(page)
 
     sign_in(page, base, logins["joy"])
@@ -82,6 +84,9 @@ def test_book_fill_wait_cancel_offer_attend(live_server, page, watch, js_enabled
     row = page.locator("li").filter(has_text="Joy Cruz")
     row.get_by_role("button", name="Here", exact=True).click()
     expect(page.locator("li").filter(has_text="Joy Cruz").locator(".tag")).to_have_text("Attended")
+    chosen = page.locator("li").filter(has_text="Joy Cruz").get_by_role("button", name="✓ Here")
+    expect(chosen).to_have_attribute("aria-pressed", "true")  # the chosen state, beyond doubt
+    expect(chosen).to_have_class("chosen")
 
     with app.app_context():
         states = dict(db.session.execute(select(Booking.user_id, Booking.state)

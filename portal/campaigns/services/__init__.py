@@ -14,7 +14,7 @@ from portal.campaigns.services.campaigns import (  # noqa: F401
 )
 from portal.campaigns.services.signup import (  # noqa: F401
     Outcome, accept_offer, apply_expired_offers, cancel_signup, expire_offers_job, join_waitlist, leave_waitlist,
-    position, sign_up, sign_up_many, sign_up_members,
+    position, sign_up, sign_up_many, sign_up_members, undo_cancel,
 )
 from portal.campaigns.services.checkin import (  # noqa: F401
     HoursApproved, NotCame, add_walk_in, approve_hours, check_in, minutes_of, set_hours,

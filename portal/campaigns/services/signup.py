@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from portal.campaigns.models import Shift, ShiftWait, Signup
 from portal.campaigns.services.places import SHIFT_PLACES
-from portal.capacity import hold_for, hold_or_wait, let_go, pass_expired, stop_waiting, take_offer, wait_for
+from portal.capacity import hold_for, hold_or_wait, let_go, pass_expired, stop_waiting, take_back, take_offer, wait_for
 from portal.capacity import position as places_position
 from portal.organisations.models import Organisation
 
@@ -53,6 +53,11 @@ def cancel_signup(actor, signup: Signup) -> Signup:
     """Until 48 hours before the start: cancelled. After that, until the start: released ("my day off was
     cancelled"), with no mark against her. The place goes to the waiting list at once."""
     return let_go(SHIFT_PLACES, actor, signup)
+
+
+def undo_cancel(actor, signup: Signup) -> Signup:
+    """Within minutes of giving it back, the place is hers again if nobody has it (capacity.take_back)."""
+    return take_back(SHIFT_PLACES, actor, signup)
 
 
 def join_waitlist(actor, shift: Shift, person, org: Organisation | None = None) -> ShiftWait:

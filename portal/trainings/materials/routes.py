@@ -9,7 +9,9 @@ from portal.trainings.materials import bp, queries, services, staff_bp
 from portal.trainings.materials.forms import LibraryFilterForm, MaterialForm, NewVersionForm, VersionForm
 from portal.trainings.materials.models import FILE_KINDS, Material, MaterialVersion, format_size
 from portal.trainings.models import DELIVERY_LANGUAGES, Course
-from portal.web import act, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require
+from portal.web import (
+    act, ask_first, attempt, filters_from, get_or_404, paginate, redirect_to, render, render_form, require,
+)
 from portal.web.forms import EmptyForm
 
 # Room for the form's other fields around the largest file allowed.
@@ -116,6 +118,11 @@ def edit(material_id):
 @staff_bp.post("/<int:material_id>/delete")
 def delete(material_id):
     material = get_or_404(Material, material_id)
+    if EmptyForm().validate_on_submit():
+        asked = ask_first(_("Delete this material and all its files?"), _("Yes, delete it"),
+                          url_for("materials_staff.edit", material_id=material_id), material.title)
+        if asked:
+            return asked
     if EmptyForm().validate_on_submit() and act(services.delete_material, current_user, material,
                                                 done=_("The material and its files were deleted.")):
         return redirect_to(url_for("materials_staff.index"))

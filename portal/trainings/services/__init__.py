@@ -18,7 +18,7 @@ from portal.trainings.services.sessions import (  # noqa: F401
     cancel_session, check_times, create_session, reminder_time, reminders_job, send_reminders, update_session,
 )
 from portal.trainings.services.booking import (  # noqa: F401
-    add_walk_in, book, book_many, cancel_booking, mark_attendance,
+    add_walk_in, book, book_many, cancel_booking, mark_attendance, undo_cancel,
 )
 from portal.trainings.services.waitlist import (  # noqa: F401
     accept_offer, apply_expired_offers, expire_offers_job, join_waitlist, leave_waitlist, position,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from portal.accounts.models import User
 from portal.audit import record
-from portal.capacity import hold_for, hold_or_wait, let_go, lock, walk_in
+from portal.capacity import hold_for, hold_or_wait, let_go, lock, take_back, walk_in
 from portal.extensions import db
 from portal.organisations.models import Organisation
-from portal.trainings.models import Booking, BookingState, TrainingSession
+from portal.trainings.models import Booking, BookingState, SessionState, TrainingSession
 from portal.trainings.services.access import is_staff
 from portal.trainings.services.places import SEATS
-from portal.web import NotAllowed
+from portal.web import NotAllowed, StateChanged
 
 
 def book(actor, ts: TrainingSession, person: User, org: Organisation | None = None) -> Booking:
@@ -38,6 +38,11 @@ def cancel_booking(actor, booking: Booking) -> Booking:
     return let_go(SEATS, actor, booking)
 
 
+def undo_cancel(actor, booking: Booking) -> Booking:
+    """Within minutes of giving it back, the place is hers again if nobody has it (capacity.take_back)."""
+    return take_back(SEATS, actor, booking)
+
+
 def mark_attendance(staff, booking: Booking, present: bool) -> Booking:
     if not is_staff(staff):
         raise NotAllowed()
@@ -50,14 +55,18 @@ def mark_attendance(staff, booking: Booking, present: bool) -> Booking:
     return booking
 
 
-def add_walk_in(staff, ts: TrainingSession, person: User) -> Booking:
-    """Someone who came without booking: attended, if a seat is free."""
+def add_walk_in(staff, ts: TrainingSession, person: User) -> tuple[Booking, bool]:
+    """Someone who came without booking: present. The room decides, not the form: a full session takes her
+    too, one seat more (returned True, for staff to see), as a shift's check-in does."""
     if not is_staff(staff):
         raise NotAllowed()
     ts = lock(SEATS, ts.id)
-    existing = walk_in(SEATS, ts, person.id)
+    if ts.state != SessionState.SCHEDULED:
+        raise StateChanged()
+    beyond = ts.taken >= ts.capacity
+    existing = walk_in(SEATS, ts, person.id, over=True)
     existing.booked_by_id = staff.id
     db.session.flush()
-    record(staff, "booking.walk_in", existing, {"session_id": ts.id})
+    record(staff, "booking.walk_in", existing, {"session_id": ts.id, "beyond_places": beyond})
     db.session.commit()
-    return existing
+    return existing, beyond
