@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.capacity import PlaceState
-from portal.clock import utcnow
+from portal.clock import today_hk, utcnow
 from portal.extensions import db
 from portal.web import DomainError
 from portal.web.templating import InLocale, moment
@@ -72,9 +72,14 @@ class NeedsNow:
     soon: list = field(default_factory=list)      # (kind, starts_at, title or role, place, id): within a week
     joins: list = field(default_factory=list)     # (organisation, count): people waiting for her OK
     answers: list = field(default_factory=list)   # outreach requests of her organisations answered lately
+    # Referrals, by their reference and dates only (plain columns: nothing of a case is read or decrypted):
+    cases: list = field(default_factory=list)     # (ref, days left): her open cases with a date within a week
+    drafts: list = field(default_factory=list)    # refs of her organisations' referrals started, not sent
+    to_triage: int = 0                            # referrals sent to the Mission, waiting for triage
 
     def __bool__(self):
-        return bool(self.offers or self.soon or self.joins or self.answers)
+        return bool(self.offers or self.soon or self.joins or self.answers or self.cases or self.drafts
+                    or self.to_triage)
 
 
 def needs_now(user, memberships) -> NeedsNow:
@@ -113,4 +118,25 @@ def needs_now(user, memberships) -> NeedsNow:
             OutreachRequest.organisation_id.in_(managed),
             OutreachRequest.state.in_([OutreachState.ACCEPTED, OutreachState.DECLINED]),
             OutreachRequest.decided_at > now - ANSWERED_LATELY).order_by(OutreachRequest.decided_at.desc())).all()
+    _referrals(user, managed, out)
     return out
+
+
+def _referrals(user, managed, out: NeedsNow) -> None:
+    """A caseworker's cases whose next date is within a week (or passed), the new referrals a supervisor
+    triages, a leader's referrals started and not sent. At most three queries, of plain columns."""
+    from portal.accounts.roles import Power, can
+    from portal.referrals.models import OPEN_STATES, Referral, ReferralState
+    if can(user, Power.WORK_ASSIGNED_CASES):
+        today = today_hk()
+        out.cases = [(ref, (day - today).days) for ref, day in db.session.execute(
+            select(Referral.ref, Referral.deadline).where(
+                Referral.caseworker_id == user.id, Referral.state.in_(OPEN_STATES),
+                Referral.deadline <= today + SOON).order_by(Referral.deadline).limit(5))]
+    if can(user, Power.WORK_EVERY_CASE):
+        out.to_triage = db.session.scalar(select(func.count()).select_from(Referral).where(
+            Referral.state == ReferralState.SUBMITTED))
+    if managed:
+        out.drafts = db.session.scalars(select(Referral.ref).where(
+            Referral.organisation_id.in_(managed), Referral.state == ReferralState.DRAFT)
+            .order_by(Referral.id.desc()).limit(3)).all()

@@ -4,11 +4,13 @@ join, and the Mission's answer to her organisation's request; each with the one 
 language. Nothing of it when nothing needs her."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+
+from portal.audit import AuditLog
 
 from portal.campaigns.models import ShiftWait, Signup
 from portal.capacity import PlaceState, WaitState
-from portal.clock import utcnow
+from portal.clock import today_hk, utcnow
 from portal.extensions import db
 from portal.organisations.models import MemberRole, MemberState
 from portal.trainings.models import Booking, BookingState, OutreachRequest, OutreachState, WaitlistEntry
@@ -69,3 +71,44 @@ def test_nothing_needs_her_nothing_is_shown(client):
     her = UserFactory(locale="id")
     sign_in(client, her)
     assert 'id="now"' not in client.get("/").get_data(as_text=True)
+
+
+def test_referrals_that_need_someone_now_by_their_reference_only(client):
+    """A caseworker's case with a date within the week, the new referrals a supervisor reviews, a leader's
+    referral started and not sent: each by its reference (nothing of the case is read), with its button."""
+    from portal.referrals import services as referrals
+    from portal.referrals.models import Referral
+    from tests.factories import StaffFactory
+    from tests.test_referrals_services import NAME, draft
+    org = OrganisationFactory(state="approved")
+    leader = org.created_by
+    leader.locale = "id"
+    supervisor, caseworker = StaffFactory(role="supervisor"), StaffFactory(role="caseworker", locale="fil")
+    kept = draft(leader, org, key="kept")  # started, not sent
+    new = referrals.submit(leader, draft(leader, org, key="new"))
+    case = referrals.submit(leader, draft(leader, org, key="case"))
+    referrals.accept(supervisor, case)
+    referrals.assign(supervisor, case, caseworker)
+    db.session.execute(update(Referral).where(Referral.id == case.id).values(deadline=today_hk() + timedelta(days=3)))
+    db.session.commit()
+    reads = db.session.scalar(select(func.count()).select_from(AuditLog))
+
+    sign_in(client, caseworker)
+    page = client.get("/").get_data(as_text=True)
+    assert f"Kaso {case.ref}: may petsa sa loob ng 3 araw." in page
+    assert f'href="/staff/referrals/{case.ref}"' in page and "Buksan ang kaso" in page
+    assert new.ref not in page and kept.ref not in page and NAME not in page
+
+    boss = client.application.test_client()
+    sign_in(boss, supervisor)
+    page = boss.get("/").get_data(as_text=True)
+    assert "1 new referral waits to be reviewed." in page and 'href="/staff/referrals/"' in page
+
+    lead = client.application.test_client()
+    sign_in(lead, leader)
+    page = lead.get("/").get_data(as_text=True)
+    assert f"Ada rujukan yang sudah dimulai tetapi belum dikirim ({kept.ref})." in page
+    assert f'href="/referrals/{kept.ref}"' in page and case.ref not in page and NAME not in page
+    # Nothing of a case was read to say so: no audit row of a read (only the sign-ins').
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.entity_type == "referrals", AuditLog.id > reads)) == 0
