@@ -3,6 +3,7 @@ that confirms it, and cannot reset the password, until she types that code back.
 import re
 
 import pytest
+from sqlalchemy import select
 import time_machine
 
 from portal.accounts import services
@@ -238,3 +239,39 @@ def test_a_new_code_keeps_where_she_was_going(client):
     assert answer.headers["Location"] == "/auth/phone/confirm?next=/trainings/"
     evil = post(client, "/auth/phone/send", {"next": "https://evil.example.org/"}, page="/auth/phone/confirm")
     assert evil.headers["Location"] == "/auth/phone/confirm"
+
+
+def test_at_the_desk_staff_send_her_a_code_and_typing_it_confirms_her_number(client):
+    """She registered with her number only, never confirmed it and forgot her password: the reset page can
+    send her nothing. At the desk, with her phone, staff send a code to her number; she types it on her
+    phone with a new password, and the number is confirmed too. Only Mission staff may, only when she is there."""
+    from tests.factories import StaffFactory
+    her = services.register("Siti Aminah", "a long password", phone="5123 4568", locale="id")
+    db.session.commit()
+    services.request_reset("5123 4568")
+    assert messages(kind="reset_code") == []  # not from the sign-in page: it could be a stranger's number
+    member = client.application.test_client()
+    sign_in(member, UserFactory())
+    assert member.get("/staff/help").status_code == 403
+    staff = StaffFactory(locale="id")
+    sign_in(client, staff)
+    refused = post(client, "/staff/help", {"identifier": "5123 4568"}, page="/staff/help")
+    assert refused.status_code == 422 and "ada di sini bersama ponselnya" in refused.get_data(as_text=True)
+    unknown = post(client, "/staff/help", {"identifier": "5999 0000", "here": "y"}, page="/staff/help")
+    assert unknown.status_code == 422 and "Tidak ada yang terdaftar" in unknown.get_data(as_text=True)
+    assert messages(kind="reset_code") == []
+    done = post(client, "/staff/help", {"identifier": "5123 4568", "here": "y"}, page="/staff/help",
+                follow_redirects=True).get_data(as_text=True)
+    assert "Kode sudah dikirim ke Siti Aminah (•••• 4568)" in done
+    [sent] = messages(kind="reset_code")
+    assert sent.channel == "sms" and sent.to_address == "+85251234568"
+    actor = db.session.scalar(select(AuditLog.actor_id).where(AuditLog.action == "user.assisted_reset"))
+    assert actor == staff.id
+    # On her own phone: the code, a new password; the number is hers now.
+    phone = client.application.test_client()
+    changed = post(phone, "/auth/reset/code", {"identifier": "5123 4568", "code": code_in(sent),
+                                                "password": "a new long password", "confirm": "a new long password"},
+                   page="/auth/reset/code")
+    assert changed.status_code == 303
+    her = db.session.get(User, her.id)
+    assert her.phone_confirmed and services.authenticate("5123 4568", "a new long password") is not None

@@ -16,7 +16,8 @@ def test_every_mission_role_has_its_powers_written_down():
 
 
 DESK = {Power.STAFF_PAGES, Power.SEE_ORGANISATIONS, Power.DECIDE_ORGANISATIONS, Power.RUN_TRAININGS,
-        Power.RUN_CAMPAIGNS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE, Power.MANAGE_DIRECTORY}
+        Power.RUN_CAMPAIGNS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE, Power.MANAGE_DIRECTORY,
+        Power.HELP_INTO_ACCOUNT}
 # Where the roles differ: a case's content is for caseworkers (their own cases) and supervisors (every case);
 # an administrator manages accounts and reads no case.
 CASES = {

@@ -354,7 +354,9 @@ def test_staff_add_a_walk_in_by_phone_or_email(client):
     assert done.status_code == 303
     booking = db.session.scalars(select(Booking)).one()
     assert booking.user_id == person.id and booking.state == BookingState.ATTENDED and fresh(ts).taken == 1
-    assert "No place is left" in client.get(page).get_data(as_text=True)
+    # Full now: the form stays (the room decides), with the warning that a walk-in is one place more.
+    html = client.get(page).get_data(as_text=True)
+    assert "The session is full: a walk-in is one more than its places." in html and 'id="walk-in"' in html
 
 
 def test_leader_sees_why_a_member_was_not_booked_in_one_sentence(client, leader_org):

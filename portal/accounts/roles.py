@@ -28,11 +28,12 @@ class Power(StrEnum):
     WORK_EVERY_CASE = "work_every_case"            # the same for every case; triage, decide, (re)assign
     MANAGE_ACCOUNTS = "manage_accounts"            # Mission accounts and their roles
     RESEND_MESSAGES = "resend_messages"            # the outbox's failed messages (kind, channel, error), sent again
+    HELP_INTO_ACCOUNT = "help_into_account"        # at the desk, she with her phone: a reset code to her number
 
 
 _EVERY_DESK = frozenset({Power.STAFF_PAGES, Power.SEE_ORGANISATIONS, Power.DECIDE_ORGANISATIONS,
                          Power.RUN_TRAININGS, Power.RUN_CAMPAIGNS, Power.MANAGE_MATERIALS, Power.REFERRAL_QUEUE,
-                         Power.MANAGE_DIRECTORY})
+                         Power.MANAGE_DIRECTORY, Power.HELP_INTO_ACCOUNT})
 
 POWERS: dict[MissionRole, frozenset[Power]] = {
     MissionRole.STAFF: _EVERY_DESK,

@@ -26,12 +26,13 @@ from portal.accounts.devices import Device
 from portal.accounts.models import (
     CalendarFeed, CodePurpose, MissionRole, OneTimeCode, SignIn, SignInEnd, User,
 )
+from portal.accounts.roles import Power, can
 from portal.audit import record
 from portal.clock import utcnow
 from portal.crypto import keyed_hash
 from portal.extensions import db
 from portal.notifications.services import queue, queue_to, withdraw_whatsapp
-from portal.web import DomainError
+from portal.web import DomainError, NotAllowed
 
 # Hong Kong first; then the home countries whose local formats workers type (09xx… Philippines, 08xx… Indonesia).
 PHONE_REGIONS = ("HK", "PH", "ID")
@@ -408,13 +409,45 @@ def request_reset(identifier: str, address: str | None = None) -> None:
     db.session.commit()
 
 
+class NoSuchAccount(DomainError):
+    message = _l("Nobody is registered with this number or e-mail. She can register on her phone now.")
+
+
+def assisted_reset(staff, identifier: str) -> User:
+    """Mission staff at the desk, she in front of them with her phone (she registered with a number only and
+    never confirmed it, so no code can be asked for it from the sign-in page): a code to set a new password
+    goes to her number, confirmed or not, else to her e-mail. She types it on her phone (*I already have a code*),
+    which confirms the number too. The code is limited per number like any other, and the audit row names
+    the staff member who sent it."""
+    if not can(staff, Power.HELP_INTO_ACCOUNT):
+        raise NotAllowed()
+    user = find_by_login(identifier)
+    if user is None or not user.is_enabled:
+        raise NoSuchAccount()
+    target = throttle.key(f"user:{user.id}")
+    throttle.take((throttle.RESET_TARGET, target), (throttle.RESET_TARGET_DAY, target))
+    minutes = current_app.config["RESET_CODE_MINUTES"]
+    code = _new_code(user, CodePurpose.RESET, user.phone)
+    if user.phone:
+        queue_to("sms", user.phone, user.locale or "en", "reset_code", user_id=user.id, code=code, minutes=minutes)
+    else:
+        queue(user, "reset_code", code=code, minutes=minutes)
+    record(staff, "user.assisted_reset", user, {"to": "number" if user.phone else "email"})
+    db.session.commit()
+    return user
+
+
 def reset_password(identifier: str, code: str, new_password: str, address: str | None = None) -> User:
-    """Set a new password with the newest code (see _use_code). Every sign-in and her calendar address end."""
+    """Set a new password with the newest code (see _use_code). Every sign-in and her calendar address end.
+    A code that went to her number (at the desk) confirms that number: she has typed it back."""
     if len(new_password or "") < MIN_PASSWORD:
         raise WeakPassword()
     taken = throttle.take((throttle.CODE_ADDRESS, address)) if address is not None else throttle.Taken([])
     user = find_by_login(identifier)
-    _use_code(user, CodePurpose.RESET, code, taken)
+    row = _use_code(user, CodePurpose.RESET, code, taken)
+    if row.phone and row.phone == user.phone and not user.phone_confirmed:
+        user.phone_confirmed_at = utcnow()
+        record(user, "user.phone_confirmed", user, {"new_number": False, "by": "reset code"})
     user.password_hash = hasher().hash(new_password)
     _end_sign_ins(user, SignInEnd.PASSWORD)
     record(user, "user.password_reset", user)

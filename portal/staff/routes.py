@@ -9,11 +9,14 @@ from portal.organisations import services as orgs
 from portal.organisations.forms import DecideForm, RejectForm
 from portal.organisations.models import REJECT_REASON_LABELS, Organisation
 from portal.staff import bp, queries
-from portal.staff.forms import QueueFilterForm
+from portal.accounts import services as accounts
+from portal.staff.forms import HelpIntoAccountForm, QueueFilterForm
 from portal.web import (
-    act, block_or_redirect, filters_from, get_or_404, is_safe_next, paginate, redirect_to, render, require,
+    act, attempt, block_or_redirect, filters_from, get_or_404, is_safe_next, paginate, redirect_to, render, render_form,
+    require,
 )
 from portal.web.forms import EmptyForm
+from portal.web.templating import masked
 
 
 @bp.before_request
@@ -106,3 +109,22 @@ def resend_message(msg_id):
     if EmptyForm().validate_on_submit():
         act(outbox.resend, current_user, msg_id, done=_("The message is back in the outbox: it goes within a minute."))
     return redirect_to(url_for("staff.messages"))
+
+
+# --- at the desk: she forgot her password, and her number was never confirmed ---
+
+@bp.route("/help", methods=["GET", "POST"])
+def help_into_account():
+    """She stands at the desk with her phone: a code to set a new password goes to her number (confirmed
+    or not), and she types it on her phone. Nothing of her account is shown before the code is sent."""
+    require(can(current_user, Power.HELP_INTO_ACCOUNT))
+    form = HelpIntoAccountForm()
+    if form.validate_on_submit():
+        user, error = attempt(accounts.assisted_reset, current_user, form.identifier.data)
+        if error is None:
+            flash(_("A code went to %(name)s (%(to)s). On her phone she opens Forgot your password?, then "
+                    "I already have a code, and types her number, the code and a new password.",
+                    name=user.name, to=masked(user.phone) if user.phone else _("by e-mail")), "success")
+            return redirect_to(url_for("staff.help_into_account"))
+        form.identifier.errors.append(str(error))
+    return render_form("staff/help.html", form=form)
