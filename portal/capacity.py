@@ -408,6 +408,22 @@ def positions(places: Places, entries: list) -> dict[int, int]:
     return dict(db.session.execute(select(ranked.c.id, ranked.c.n).where(ranked.c.id.in_(wanted))).all())
 
 
+def org_lines(places: Places, org_id: int, members, *, options=()) -> tuple[list, list]:
+    """What an organisation's members (`members`: a SELECT of their user ids) hold through it on rows to come,
+    for their leader: (held places, soonest first; [(place in line, her number or None when a place is held
+    for her)], soonest first). Three queries, whatever the number."""
+    h, e, row = places.holder, places.entry, places.row
+    now = utcnow()
+
+    def coming(model, states):
+        return db.session.scalars(select(model).join(row, getattr(model, places.parent) == row.id).where(
+            model.organisation_id == org_id, model.user_id.in_(members), model.state.in_(states),
+            row.starts_at > now).options(*options(model)).order_by(row.starts_at).limit(500)).unique().all()
+    entries = coming(e, [WaitState.WAITING, WaitState.OFFERED])
+    numbers = positions(places, entries)
+    return coming(h, [PlaceState.BOOKED]), [(x, numbers.get(x.id)) for x in entries]
+
+
 def pass_expired(places: Places, row_id: int | None = None) -> int:
     """Pass on every expired offer (of one row, or of all), each row in its own locked transaction. Called
     by the worker's periodic job and whenever a row or its list is read, so an expired offer never blocks a

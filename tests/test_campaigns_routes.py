@@ -344,3 +344,20 @@ def test_she_chooses_what_may_be_shown_and_a_pseudonym_is_not_her_own_name(clien
     post(client, f"/campaigns/{shift.campaign_id}/media", {"photos": "y", "pseudonym": "Tala"})
     consent = db.session.scalars(select(MediaConsent)).one()
     assert consent.photos and not consent.named and consent.pseudonym == "Tala"
+
+
+def test_a_leader_sees_her_members_signed_up_and_in_line_for_shifts_to_come(client):
+    org = OrganisationFactory(state="approved")
+    leader = org.created_by
+    leader.locale = "fil"
+    shift = ShiftFactory(capacity=1, place="Chater Road")
+    a, b, c = (MembershipFactory(organisation=org, user=UserFactory(name=n)).user for n in ("Ana", "Bea", "Cora"))
+    services.sign_up_members(leader, shift, [a, b, c], org)
+    stranger = UserFactory(name="Not hers")
+    services.sign_up(stranger, ShiftFactory(place="Elsewhere"), stranger)
+    sign_in(client, leader)
+    page = client.get("/campaigns/mine").get_data(as_text=True)
+    part = page[page.index(f"Mga naka-sign up mula sa {org.name}"):]
+    waits, signed = part[part.index("Nasa waiting list"):part.index("Naka-sign up")], part[part.index("Naka-sign up"):]
+    assert waits.index("Bea") < waits.index("Ika-1 sa pila") < waits.index("Cora") < waits.index("Ika-2 sa pila")
+    assert "Ana" in signed and "Chater Road" in signed and "Not hers" not in page

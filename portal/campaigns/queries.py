@@ -123,6 +123,14 @@ def my_signups(user):
     return coming, [s for s in rows if s not in coming]
 
 
+def org_lines(org_id: int):
+    """Her organisation's accepted members on shifts to come through it, and in line for them with their
+    numbers, for their leader (capacity.org_lines, as the trainings')."""
+    members = select(Membership.user_id).where(Membership.organisation_id == org_id,
+                                               Membership.state == MemberState.ACTIVE)
+    return capacity.org_lines(SHIFT_PLACES, org_id, members, options=lambda model: [selectinload(model.shift)])
+
+
 def my_waiting(user):
     return db.session.scalars(select(ShiftWait).where(
         ShiftWait.user_id == user.id, ShiftWait.state.in_([WaitState.WAITING, WaitState.OFFERED]))

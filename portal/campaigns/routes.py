@@ -302,7 +302,9 @@ def _on_entry(entry_id, action, done):
 @login_required
 def mine():
     coming, rest = queries.my_signups(current_user)
+    managed = [m.organisation for m in memberships_for(current_user) if m.is_manager][:5]
     return render("campaigns/mine.html", coming=coming, rest=rest, waiting=queries.my_waiting(current_user),
+                  orgs=[(org, *queries.org_lines(org.id)) for org in managed],
                   led=queries.led_shifts(current_user.id),
                   channel=messages_form(current_user, ["campaigns"], asking=False), form=EmptyForm())
 

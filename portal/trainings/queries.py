@@ -138,16 +138,8 @@ def org_waiting(org_id: int):
     (the twin of org_bookings), each with her number in line (None: a place is held for her)."""
     members = select(Membership.user_id).where(Membership.organisation_id == org_id,
                                                Membership.state == MemberState.ACTIVE)
-    on = WaitlistEntry.session_id == TrainingSession.id
-    entries = db.session.scalars(select(WaitlistEntry).join(TrainingSession, on)
-                                 .where(WaitlistEntry.organisation_id == org_id, WaitlistEntry.user_id.in_(members),
-                                        WaitlistEntry.state.in_([WaitState.WAITING, WaitState.OFFERED]),
-                                        TrainingSession.starts_at > utcnow())
-                                 .options(selectinload(WaitlistEntry.session).selectinload(TrainingSession.course)
-                                          .selectinload(Course.texts))
-                                 .order_by(TrainingSession.starts_at).limit(500)).unique().all()
-    numbers = capacity.positions(SEATS, entries)
-    return [(w, numbers.get(w.id)) for w in entries]
+    return capacity.org_lines(SEATS, org_id, members, options=lambda model: [
+        selectinload(model.session).selectinload(TrainingSession.course).selectinload(Course.texts)])[1]
 
 
 def attendance_list(session_id: int):
