@@ -36,24 +36,27 @@ PARTS = (NEXT_DAYS, LAST_DAYS, LATER, EARLIER)
 def around_now(model, now: datetime):
     """ORDER BY for a staff list of rows with `starts_at`: today and the next 7 days (by time), the last 7
     days (newest first), later (by time), earlier (newest first). With `part_of` for the headings."""
-    today, week = _today_start(now), timedelta(days=7)
+    later, today, last = _bounds(now)
     s = model.starts_at
-    part = case((s >= today + week + timedelta(days=1), 2), (s >= today, 0), (s >= today - week, 1), else_=3)
+    part = case((s >= later, 2), (s >= today, 0), (s >= last, 1), else_=3)
     return [part, case((s >= today, s)), s.desc()]
 
 
 def part_of(starts_at: datetime, now: datetime) -> str:
     """Which part of `around_now()` a row is in."""
-    today, week = _today_start(now), timedelta(days=7)
-    if starts_at >= today + week + timedelta(days=1):
+    later, today, last = _bounds(now)
+    if starts_at >= later:
         return LATER
     if starts_at >= today:
         return NEXT_DAYS
-    return LAST_DAYS if starts_at >= today - week else EARLIER
+    return LAST_DAYS if starts_at >= last else EARLIER
 
 
-def _today_start(now: datetime) -> datetime:
-    return datetime.combine(now.astimezone(HK).date(), time(0), HK).astimezone(timezone.utc)
+def _bounds(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """Where the parts of around_now() begin, the one place that says so: after the next 7 days, today
+    (Hong Kong), 7 days ago."""
+    today = datetime.combine(now.astimezone(HK).date(), time(0), HK).astimezone(timezone.utc)
+    return today + timedelta(days=8), today, today - timedelta(days=7)
 
 
 def on_day(model, day):

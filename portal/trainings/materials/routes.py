@@ -123,9 +123,8 @@ def delete(material_id):
                           url_for("materials_staff.edit", material_id=material_id), material.title)
         if asked:
             return asked
-    if EmptyForm().validate_on_submit() and act(services.delete_material, current_user, material,
-                                                done=_("The material and its files were deleted.")):
-        return redirect_to(url_for("materials_staff.index"))
+        if act(services.delete_material, current_user, material, done=_("The material and its files were deleted.")):
+            return redirect_to(url_for("materials_staff.index"))
     return redirect_to(url_for("materials_staff.edit", material_id=material_id))
 
 
